@@ -1,0 +1,135 @@
+"""The schema of each event type's body, and the hub status both sides read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+from .errors import from_msgspec
+
+# Hub ids and location codes appear in MQTT topics and URLs, so no '/', '+', '#' or spaces.
+HubId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Code = Annotated[str, Meta(pattern=r"^[!-~]{1,64}$")]
+Text = Annotated[str, Meta(min_length=1, max_length=200)]
+Reference = Annotated[str, Meta(max_length=100)]
+Minor = Annotated[int, Meta(ge=-(10**15), le=10**15)]
+RateBp = Annotated[int, Meta(ge=0, le=10_000)]
+UtcTime = Annotated[datetime, Meta(tz=True)]
+
+
+class Schema(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Parsed from JSON strictly: no float for an int, no unknown field, immutable."""
+
+
+class SaleLine(Schema):
+    line_no: Annotated[int, Meta(ge=1)]
+    sku: Code
+    name: Text
+    sold_by: Literal["unit", "weight"]
+    qty: Annotated[int, Meta(gt=0, le=10**9)]
+    unit_price_minor: Annotated[int, Meta(ge=0, le=10**12)]
+    tax_rate_bp: RateBp
+    net_minor: Minor
+    tax_minor: Minor
+    total_minor: Minor
+
+    def __post_init__(self) -> None:
+        if self.net_minor + self.tax_minor != self.total_minor:
+            raise ValueError(
+                f"net_minor {self.net_minor} + tax_minor {self.tax_minor} "
+                f"!= total_minor {self.total_minor}"
+            )
+
+
+class TaxLine(Schema):
+    rate_bp: RateBp
+    net_minor: Minor
+    tax_minor: Minor
+
+
+class Payment(Schema):
+    method: Literal["cash", "card", "upi", "other"]
+    amount_minor: Annotated[int, Meta(gt=0, le=10**15)]
+    reference: Reference | None = None
+
+
+class SaleCompleted(Schema):
+    """A checkout committed at a till: lines, taxes by rate and payments."""
+
+    sale_id: UUID
+    receipt_no: Annotated[int, Meta(ge=1)]
+    location: Code
+    cashier: Text
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
+    tax_inclusive: bool
+    lines: Annotated[list[SaleLine], Meta(min_length=1, max_length=2000)]
+    taxes: list[TaxLine]
+    net_minor: Minor
+    tax_minor: Minor
+    total_minor: Minor
+    payments: Annotated[list[Payment], Meta(min_length=1, max_length=20)]
+    change_minor: Annotated[int, Meta(ge=0)]
+
+    def __post_init__(self) -> None:
+        lines_total = sum(line.total_minor for line in self.lines)
+        if lines_total != self.total_minor:
+            raise ValueError(f"lines add up to {lines_total}, total_minor is {self.total_minor}")
+        if self.net_minor + self.tax_minor != self.total_minor:
+            raise ValueError("net_minor + tax_minor must equal total_minor")
+        paid = sum(p.amount_minor for p in self.payments)
+        if paid - self.change_minor != self.total_minor:
+            raise ValueError(
+                f"payments {paid} minus change {self.change_minor} "
+                f"!= total_minor {self.total_minor}"
+            )
+
+
+MoveReason = Literal["receipt", "transfer_out", "transfer_in", "adjustment", "count", "write_off"]
+
+
+class StockMoved(Schema):
+    """One stock movement not caused by a sale: delta in the product's base units."""
+
+    location: Code
+    sku: Code
+    delta: Annotated[int, Meta(ge=-(10**12), le=10**12)]
+    reason: MoveReason
+    lot: Code | None = None
+    reference: Reference | None = None
+
+    def __post_init__(self) -> None:
+        if self.delta == 0:
+            raise ValueError("delta must be a non-zero count of base units")
+
+
+class HubStatus(Schema):
+    """What a hub says about itself: retained on its status topic and logged as an event."""
+
+    state: Literal["online", "offline"]
+    protocol: Annotated[int, Meta(ge=1)]
+    software: Annotated[str, Meta(min_length=1, max_length=40)]
+    location: Code
+    catalog_version: Annotated[int, Meta(ge=0)]
+    last_seq: Annotated[int, Meta(ge=0)]
+    clock: UtcTime
+
+
+EVENT_TYPES: dict[str, type[Schema]] = {
+    "sale.completed": SaleCompleted,
+    "stock.moved": StockMoved,
+    "hub.status": HubStatus,
+}
+
+_status = msgspec.json.Decoder(HubStatus)
+
+
+def parse_status(raw: bytes | str) -> HubStatus:
+    """Parse a status topic payload; raise InvalidPayload naming the broken field."""
+    try:
+        return _status.decode(raw)
+    except msgspec.DecodeError as err:
+        raise from_msgspec(err) from None
