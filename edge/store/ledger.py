@@ -78,6 +78,8 @@ def record_movement(
     Raises NotFound for an unknown SKU and InvalidPayload for a value the contract refuses
     (a zero delta, an unknown reason).
     """
+    if delta == 0:
+        raise InvalidPayload("delta", "must be a non-zero count of base units, got 0")
     location = config.hub.location
     at = utc_now()
     with transaction(db):
