@@ -98,21 +98,26 @@ def last_seq(db: sqlite3.Connection) -> int:
 def record_ack(db: sqlite3.Connection, seq: int, refused: str | None = None) -> int:
     """Store the cloud's watermark (never lowering it), prune the outbox up to it, return it.
 
-    An ack beyond the last seq this hub assigned can only come from another life of this hub
-    id (a replaced SD card, a restored backup); it is clamped so future events are kept.
+    Only rows at or below the watermark are deleted. An ack beyond the last seq this hub has
+    assigned means the cloud holds events from another life of this hub id (a replaced SD
+    card, a restored backup); the cloud would take this hub's next events for repeats and
+    drop them, so numbering moves on past the watermark instead.
     """
     with transaction(db):
         row = db.execute("SELECT acked_seq, refused FROM sync_state WHERE id = 1").fetchone()
         top = last_seq(db)
         if seq > top:
             log.warning(
-                "The cloud acknowledged seq %d but this hub has only assigned up to %d; "
-                "keeping the watermark at %d",
+                "The cloud acknowledged seq %d but this hub has only assigned up to %d "
+                "(was this hub id used before?); numbering continues from %d",
                 seq,
                 top,
-                top,
+                seq + 1,
             )
-        acked = max(row["acked_seq"], min(seq, top))
+            db.execute(
+                "UPDATE counters SET value = ? WHERE name = ?", (seq, counters.EVENT_SEQ)
+            )
+        acked = max(row["acked_seq"], seq)
         if acked != row["acked_seq"] or refused != row["refused"]:
             db.execute(
                 "UPDATE sync_state SET acked_seq = ?, refused = ? WHERE id = 1", (acked, refused)

@@ -1,4 +1,4 @@
-"""Fixtures for the hub's tests: a config, a real SQLite file with a catalog, the web client."""
+"""Fixtures for the hub tests: config, a SQLite file with a catalog, web client, fake cloud."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from edge.config import HubConfig, load_config
 from edge.store import apply_update, open_db
-from tests.edge.helpers import CATALOG
+from edge.sync import Sync
+from tests.edge.helpers import CATALOG, FakeCloud
 
 
 @pytest.fixture
@@ -42,3 +43,48 @@ def db(config: HubConfig) -> Iterator[sqlite3.Connection]:
     apply_update(conn, CATALOG)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def client(config: HubConfig, db: sqlite3.Connection):
+    """A Flask test client on the hub's web app, over the same database as `db`."""
+    from edge.web import create_app
+
+    app = create_app(config, {"TESTING": True})
+    return app.test_client()
+
+
+@pytest.fixture
+def sync_config(make_config: Callable[..., HubConfig], broker) -> Callable[..., HubConfig]:
+    """A hub config pointing at the test's broker, with short timers; sections as kwargs."""
+
+    def make(**sections: dict[str, Any]) -> HubConfig:
+        mqtt = {"host": broker.host, "port": broker.port, "reconnect_max_s": 2}
+        sync = {"resend_after_s": 2.0, "poll_s": 0.05}
+        return make_config(
+            mqtt=mqtt | sections.pop("mqtt", {}), sync=sync | sections.pop("sync", {}), **sections
+        )
+
+    return make
+
+
+@pytest.fixture
+def cloud(broker) -> Iterator[FakeCloud]:
+    fake = FakeCloud(broker.port)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def start_sync() -> Iterator[Callable[[HubConfig], Sync]]:
+    """Start a hub's sync; every one started is stopped at the end of the test."""
+    started: list[Sync] = []
+
+    def start(config: HubConfig) -> Sync:
+        sync = Sync(config).start()
+        started.append(sync)
+        return sync
+
+    yield start
+    for sync in started:
+        sync.stop()

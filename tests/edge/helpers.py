@@ -105,14 +105,16 @@ class FakeCloud:
             client_id=f"fake-cloud-{port}",
             protocol=MQTTProtocolVersion.MQTTv5,
         )
+        self.subscribed = threading.Event()
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(1, 2)
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 3600
         self.client.connect(host, port, clean_start=False, properties=props)
         self.client.loop_start()
-        wait_until(self.client.is_connected, 10, "the fake cloud to connect")
+        wait_until(self.subscribed.is_set, 10, "the fake cloud to subscribe")
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any):
         client.subscribe([("sf/v1/hub/+/events", 1), ("sf/v1/hub/+/status", 1)])
@@ -133,22 +135,26 @@ class FakeCloud:
             while top + 1 in seen:
                 top += 1
         if self.auto_ack and top > self.acked.get(hub, 0):
-            self.ack(hub, top)
+            self.ack(hub, top, wait=False)  # Waiting here would block paho's own thread.
 
-    def ack(self, hub: str, seq: int, refused: str | None = None) -> None:
+    def ack(self, hub: str, seq: int, refused: str | None = None, *, wait: bool = True) -> None:
         """Publish the retained watermark, as the cloud does after storing up to `seq`."""
         body: dict[str, Any] = {"seq": seq}
         if refused is not None:
             body["refused"] = refused
         with self._lock:
             self.acked[hub] = max(seq, self.acked.get(hub, 0))
-        self.publish(Topics(hub).ack, json.dumps(body).encode(), retain=True)
+        self.publish(Topics(hub).ack, json.dumps(body).encode(), retain=True, wait=wait)
 
     def command(self, hub: str, payload: bytes | str) -> None:
         self.publish(Topics(hub).cmd, payload)
 
-    def publish(self, topic: str, payload: bytes | str, *, retain: bool = False) -> None:
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
+    def publish(
+        self, topic: str, payload: bytes | str, *, retain: bool = False, wait: bool = True
+    ) -> None:
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        if wait:
+            info.wait_for_publish(10)
 
     def events(self, hub: str) -> list[Any]:
         with self._lock:

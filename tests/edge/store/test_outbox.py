@@ -37,11 +37,20 @@ def test_an_ack_prunes_up_to_it_and_never_beyond(db, config):
     assert record_ack(db, 3) == 3
     assert [r[0] for r in db.execute("SELECT seq FROM outbox")] == [4, 5]
     assert record_ack(db, 2) == 3  # A late, lower ack does not lower the watermark.
-    assert record_ack(db, 99) == 5  # Beyond what was assigned: clamped to the last seq.
     sell(db, config, 1)
-    assert [r[0] for r in db.execute("SELECT seq FROM outbox")] == [6]  # Kept.
+    assert record_ack(db, 5) == 5
+    assert [r[0] for r in db.execute("SELECT seq FROM outbox")] == [6]  # Beyond it: kept.
     state = sync_state(db)
     assert (state.last_seq, state.acked_seq, state.outbox_depth) == (6, 5, 1)
+
+
+def test_an_ack_from_beyond_this_hubs_numbering_moves_the_numbering_on(db, config):
+    # The cloud already holds seqs up to 99 of this hub id (say, an SD card was replaced):
+    # new events numbered 4.. would be dropped there as repeats.
+    sell(db, config, 3)
+    assert record_ack(db, 99) == 99
+    sell(db, config, 1)
+    assert [r[0] for r in db.execute("SELECT seq FROM outbox")] == [100]
 
 
 def test_a_refusal_is_stored_and_the_outbox_kept(db, config):
