@@ -184,8 +184,7 @@ def _add_layer(
     for section, table in data.items():
         if section not in SECTIONS:
             raise ConfigError(
-                f"unknown config section [{section}] in {source} "
-                f"(known: {', '.join(SECTIONS)})"
+                f"unknown config section [{section}] in {source} (known: {', '.join(SECTIONS)})"
             )
         if not isinstance(table, Mapping):
             raise ConfigError(f"config section [{section}] in {source} must be a table")
@@ -244,7 +243,7 @@ def _check(config: HubConfig) -> None:
     """Refuse values that would only fail later, naming the key and the rule."""
     hub, http, mqtt, sync = config.hub, config.http, config.mqtt, config.sync
     if not hub.id:
-        raise ConfigError("config key hub.id is required (for example id = \"till-1\")")
+        raise ConfigError('config key hub.id is required (for example id = "till-1")')
     rules: list[tuple[bool, str, Any, str]] = [
         (
             bool(_HUB_ID.match(hub.id)),
@@ -256,32 +255,72 @@ def _check(config: HubConfig) -> None:
         (bool(_CURRENCY.match(hub.currency)), "hub.currency", hub.currency, "an ISO 4217 code"),
         (1 <= len(hub.software) <= 40, "hub.software", hub.software, "1-40 characters"),
         (bool(config.store.db_path), "store.db_path", config.store.db_path, "a file path"),
-        (config.store.busy_timeout_s > 0, "store.busy_timeout_s", config.store.busy_timeout_s,
-         "a positive number of seconds"),
+        (
+            config.store.busy_timeout_s > 0,
+            "store.busy_timeout_s",
+            config.store.busy_timeout_s,
+            "a positive number of seconds",
+        ),
         (0 <= http.port <= 65535, "http.port", http.port, "a TCP port (0 picks a free one)"),
         (1 <= http.threads <= 64, "http.threads", http.threads, "between 1 and 64"),
         (bool(mqtt.host), "mqtt.host", mqtt.host, "a host name or address"),
         (1 <= mqtt.port <= 65535, "mqtt.port", mqtt.port, "a TCP port"),
         (mqtt.keepalive_s >= 5, "mqtt.keepalive_s", mqtt.keepalive_s, "at least 5 seconds"),
-        (0 <= mqtt.session_expiry_s <= 2**32 - 1, "mqtt.session_expiry_s",
-         mqtt.session_expiry_s, "0 to 4294967295 seconds"),
-        (mqtt.reconnect_min_s >= 1, "mqtt.reconnect_min_s", mqtt.reconnect_min_s,
-         "at least 1 second"),
-        (mqtt.reconnect_max_s >= mqtt.reconnect_min_s, "mqtt.reconnect_max_s",
-         mqtt.reconnect_max_s, "at least mqtt.reconnect_min_s"),
-        (not mqtt.password or bool(mqtt.username), "mqtt.password", None,
-         "set only together with mqtt.username"),
-        (1 <= sync.batch_max_events <= MAX_EVENTS_PER_BATCH, "sync.batch_max_events",
-         sync.batch_max_events, f"between 1 and {MAX_EVENTS_PER_BATCH} (the contract's limit)"),
-        (4096 <= sync.batch_max_bytes <= MAX_BATCH_BYTES, "sync.batch_max_bytes",
-         sync.batch_max_bytes, f"between 4096 and {MAX_BATCH_BYTES} (the contract's limit)"),
-        (1 <= sync.max_inflight_batches <= 100, "sync.max_inflight_batches",
-         sync.max_inflight_batches, "between 1 and 100"),
-        (sync.resend_after_s > 0, "sync.resend_after_s", sync.resend_after_s,
-         "a positive number of seconds"),
+        (
+            0 <= mqtt.session_expiry_s <= 2**32 - 1,
+            "mqtt.session_expiry_s",
+            mqtt.session_expiry_s,
+            "0 to 4294967295 seconds",
+        ),
+        (
+            mqtt.reconnect_min_s >= 1,
+            "mqtt.reconnect_min_s",
+            mqtt.reconnect_min_s,
+            "at least 1 second",
+        ),
+        (
+            mqtt.reconnect_max_s >= mqtt.reconnect_min_s,
+            "mqtt.reconnect_max_s",
+            mqtt.reconnect_max_s,
+            "at least mqtt.reconnect_min_s",
+        ),
+        (
+            not mqtt.password or bool(mqtt.username),
+            "mqtt.password",
+            None,
+            "set only together with mqtt.username",
+        ),
+        (
+            1 <= sync.batch_max_events <= MAX_EVENTS_PER_BATCH,
+            "sync.batch_max_events",
+            sync.batch_max_events,
+            f"between 1 and {MAX_EVENTS_PER_BATCH} (the contract's limit)",
+        ),
+        (
+            4096 <= sync.batch_max_bytes <= MAX_BATCH_BYTES,
+            "sync.batch_max_bytes",
+            sync.batch_max_bytes,
+            f"between 4096 and {MAX_BATCH_BYTES} (the contract's limit)",
+        ),
+        (
+            1 <= sync.max_inflight_batches <= 100,
+            "sync.max_inflight_batches",
+            sync.max_inflight_batches,
+            "between 1 and 100",
+        ),
+        (
+            sync.resend_after_s > 0,
+            "sync.resend_after_s",
+            sync.resend_after_s,
+            "a positive number of seconds",
+        ),
         (0 < sync.poll_s <= 60, "sync.poll_s", sync.poll_s, "between 0 and 60 seconds"),
-        (1 <= len(config.till.cashier) <= 200, "till.cashier", config.till.cashier,
-         "1-200 characters"),
+        (
+            1 <= len(config.till.cashier) <= 200,
+            "till.cashier",
+            config.till.cashier,
+            "1-200 characters",
+        ),
     ]
     for ok, key, value, expected in rules:
         if not ok:

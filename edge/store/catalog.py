@@ -72,8 +72,7 @@ def find_product(db: sqlite3.Connection, code: str) -> Product | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM products p WHERE p.sku = ?", (code,)).fetchone()
     if row is None:
         row = db.execute(
-            f"SELECT {_COLUMNS} FROM barcodes b JOIN products p ON p.sku = b.sku "
-            "WHERE b.code = ?",
+            f"SELECT {_COLUMNS} FROM barcodes b JOIN products p ON p.sku = b.sku WHERE b.code = ?",
             (code,),
         ).fetchone()
     return None if row is None else _product(row)
@@ -147,8 +146,15 @@ def apply_update(db: sqlite3.Connection, update: CatalogUpdate) -> bool:
             "sold_by = excluded.sold_by, active = excluded.active, "
             "catalog_version = excluded.catalog_version",
             [
-                (p.sku, p.name, p.unit_price_minor, p.tax_rate_bp, p.sold_by, int(p.active),
-                 update.version)
+                (
+                    p.sku,
+                    p.name,
+                    p.unit_price_minor,
+                    p.tax_rate_bp,
+                    p.sold_by,
+                    int(p.active),
+                    update.version,
+                )
                 for p in update.products
             ],
         )
@@ -166,9 +172,7 @@ def apply_update(db: sqlite3.Connection, update: CatalogUpdate) -> bool:
                 "AND sku NOT IN (SELECT value FROM json_each(?))",
                 (update.version, json.dumps([p.sku for p in update.products])),
             ).rowcount
-        db.execute(
-            "UPDATE meta SET value = ? WHERE key = 'catalog_version'", (update.version,)
-        )
+        db.execute("UPDATE meta SET value = ? WHERE key = 'catalog_version'", (update.version,))
     log.info(
         "Catalog updated from version %d to %d: %d products changed, %d archived",
         current,

@@ -114,9 +114,7 @@ def record_ack(db: sqlite3.Connection, seq: int, refused: str | None = None) -> 
                 top,
                 seq + 1,
             )
-            db.execute(
-                "UPDATE counters SET value = ? WHERE name = ?", (seq, counters.EVENT_SEQ)
-            )
+            db.execute("UPDATE counters SET value = ? WHERE name = ?", (seq, counters.EVENT_SEQ))
         acked = max(row["acked_seq"], seq)
         if acked != row["acked_seq"] or refused != row["refused"]:
             db.execute(
@@ -151,9 +149,7 @@ def sync_state(db: sqlite3.Connection) -> SyncState:
         ).fetchone()
         depth = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
         top = last_seq(db)
-        version = db.execute(
-            "SELECT value FROM meta WHERE key = 'catalog_version'"
-        ).fetchone()[0]
+        version = db.execute("SELECT value FROM meta WHERE key = 'catalog_version'").fetchone()[0]
     return SyncState(
         last_seq=top,
         acked_seq=row["acked_seq"],

@@ -133,14 +133,37 @@ def checkout(db: sqlite3.Connection, config: HubConfig, cart: Cart) -> Receipt:
         at = moment.isoformat()
         db.execute(
             _INSERT_SALE,
-            (receipt_no, sale_id, seq, at, hub.location, cashier, hub.currency,
-             int(hub.tax_inclusive), net, tax, total, change),
+            (
+                receipt_no,
+                sale_id,
+                seq,
+                at,
+                hub.location,
+                cashier,
+                hub.currency,
+                int(hub.tax_inclusive),
+                net,
+                tax,
+                total,
+                change,
+            ),
         )
         db.executemany(
             _INSERT_LINE,
             [
-                (receipt_no, ln.line_no, ln.sku, ln.name, ln.sold_by, ln.qty, ln.unit_price_minor,
-                 ln.tax_rate_bp, ln.net_minor, ln.tax_minor, ln.total_minor)
+                (
+                    receipt_no,
+                    ln.line_no,
+                    ln.sku,
+                    ln.name,
+                    ln.sold_by,
+                    ln.qty,
+                    ln.unit_price_minor,
+                    ln.tax_rate_bp,
+                    ln.net_minor,
+                    ln.tax_minor,
+                    ln.total_minor,
+                )
                 for ln in lines
             ],
         )
@@ -206,10 +229,16 @@ def get_sale(db: sqlite3.Connection, receipt_no: int) -> Receipt | None:
             return None
         lines = [
             PricedLine(
-                line_no=r["line_no"], sku=r["sku"], name=r["name"], sold_by=r["sold_by"],
-                qty=r["qty"], unit_price_minor=r["unit_price_minor"],
-                tax_rate_bp=r["tax_rate_bp"], net_minor=r["net_minor"],
-                tax_minor=r["tax_minor"], total_minor=r["total_minor"],
+                line_no=r["line_no"],
+                sku=r["sku"],
+                name=r["name"],
+                sold_by=r["sold_by"],
+                qty=r["qty"],
+                unit_price_minor=r["unit_price_minor"],
+                tax_rate_bp=r["tax_rate_bp"],
+                net_minor=r["net_minor"],
+                tax_minor=r["tax_minor"],
+                total_minor=r["total_minor"],
             )
             for r in db.execute(
                 "SELECT * FROM sale_lines WHERE receipt_no = ? ORDER BY line_no", (receipt_no,)

@@ -34,6 +34,4 @@ def record_hub_status(db: sqlite3.Connection, hub: HubSection, state: str = "onl
     """Append a hub.status event (for example at start-up, so restarts are on record)."""
     with transaction(db):
         status = hub_status(db, hub, state)
-        return append_event(
-            db, hub.id, "hub.status", msgspec.to_builtins(status), at=status.clock
-        )
+        return append_event(db, hub.id, "hub.status", msgspec.to_builtins(status), at=status.clock)

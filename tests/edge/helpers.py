@@ -43,23 +43,38 @@ CATALOG = CatalogUpdate(
     full=True,
     products=[
         CatalogProduct(
-            sku="TEA-250", name="Tea 250 g", unit_price_minor=14000, tax_rate_bp=500,
-            sold_by="unit", barcodes=[TEA_BARCODE, TEA_BOX_BARCODE],
+            sku="TEA-250",
+            name="Tea 250 g",
+            unit_price_minor=14000,
+            tax_rate_bp=500,
+            sold_by="unit",
+            barcodes=[TEA_BARCODE, TEA_BOX_BARCODE],
         ),
         CatalogProduct(
-            sku="SOAP", name="Bath soap", unit_price_minor=4500, tax_rate_bp=1800,
-            sold_by="unit", barcodes=[SOAP_BARCODE],
+            sku="SOAP",
+            name="Bath soap",
+            unit_price_minor=4500,
+            tax_rate_bp=1800,
+            sold_by="unit",
+            barcodes=[SOAP_BARCODE],
         ),
         CatalogProduct(
-            sku="RICE-LOOSE", name="Rice, loose", unit_price_minor=6550, tax_rate_bp=500,
+            sku="RICE-LOOSE",
+            name="Rice, loose",
+            unit_price_minor=6550,
+            tax_rate_bp=500,
             sold_by="weight",
         ),
         CatalogProduct(
             sku="MILK-1L", name="Milk 1 l", unit_price_minor=6800, tax_rate_bp=0, sold_by="unit"
         ),
         CatalogProduct(
-            sku="OLD-JAM", name="Jam (discontinued)", unit_price_minor=9900, tax_rate_bp=1200,
-            sold_by="unit", active=False,
+            sku="OLD-JAM",
+            name="Jam (discontinued)",
+            unit_price_minor=9900,
+            tax_rate_bp=1200,
+            sold_by="unit",
+            active=False,
         ),
     ],
 )
@@ -71,9 +86,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(
-    check: Callable[[], T], timeout_s: float = 20.0, what: str = "the condition"
-) -> T:
+def wait_until(check: Callable[[], T], timeout_s: float = 20.0, what: str = "the condition") -> T:
     """Poll `check` until it returns something truthy and return that; fail at the deadline."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -35,7 +35,7 @@ def test_layers_override_in_order_file_env_overrides(tmp_path: Path):
     path.write_text(
         '[hub]\nid = "till-7"\nlocation = "store-3"\ntax_inclusive = false\n'
         '[mqtt]\nhost = "broker.example"\nport = 8883\ntls = true\n'
-        '[sync]\nresend_after_s = 5\n'
+        "[sync]\nresend_after_s = 5\n"
     )
     env = {"SHOPFLOOR_HUB_MQTT_PORT": "1884", "SHOPFLOOR_HUB_TILL_CASHIER": "asha"}
     config = load_config(path, env=env, overrides={"till": {"cashier": "ravi"}})

@@ -30,9 +30,7 @@ def post(url: str, body: dict) -> tuple[int, dict]:
         return answer.status, json.load(answer)
 
 
-def test_a_sale_at_the_till_reaches_the_cloud_and_the_hub_stops_cleanly(
-    sync_config, broker, cloud
-):
+def test_a_sale_at_the_till_reaches_the_cloud_and_the_hub_stops_cleanly(sync_config, broker, cloud):
     config = sync_config(http={"port": free_port()})
     with closing(open_db(config.store.db_path)) as db:
         apply_update(db, CATALOG)
@@ -44,8 +42,10 @@ def test_a_sale_at_the_till_reaches_the_cloud_and_the_hub_stops_cleanly(
         base = f"http://127.0.0.1:{config.http.port}/api"
         status, receipt = post(
             f"{base}/checkout",
-            {"lines": [{"code": "SOAP", "qty": 2}],
-             "payments": [{"method": "cash", "amount_minor": 10000}]},
+            {
+                "lines": [{"code": "SOAP", "qty": 2}],
+                "payments": [{"method": "cash", "amount_minor": 10000}],
+            },
         )
         assert status == 201 and receipt["total_minor"] == 9000
         # Seq 1 is the hub's start, on record as a hub.status event; seq 2 is the sale.
@@ -56,8 +56,7 @@ def test_a_sale_at_the_till_reaches_the_cloud_and_the_hub_stops_cleanly(
         with urllib.request.urlopen(f"{base}/sync", timeout=10) as answer:
             assert json.load(answer)["connected"] is True
         wait_until(
-            lambda: json.load(urllib.request.urlopen(f"{base}/sync", timeout=10))["acked_seq"]
-            == 2,
+            lambda: json.load(urllib.request.urlopen(f"{base}/sync", timeout=10))["acked_seq"] == 2,
             what="the ack to show in /api/sync",
         )
     finally:
@@ -107,21 +106,15 @@ def hub_process(tmp_path, broker):
 
 def test_the_last_will_marks_the_hub_offline_when_it_dies(hub_process, cloud):
     proc = hub_process()
-    wait_until(
-        lambda: (s := cloud.last_status(HUB)) and s.state == "online", 30, "the hub online"
-    )
+    wait_until(lambda: (s := cloud.last_status(HUB)) and s.state == "online", 30, "the hub online")
     proc.kill()  # No goodbye: the broker notices the dead connection and sends the will.
     proc.wait(10)
-    wait_until(
-        lambda: cloud.last_status(HUB).state == "offline", 30, "the will's offline status"
-    )
+    wait_until(lambda: cloud.last_status(HUB).state == "offline", 30, "the will's offline status")
 
 
 def test_sigterm_stops_the_hub_cleanly(hub_process, broker, cloud, tmp_path):
     proc = hub_process()
-    wait_until(
-        lambda: (s := cloud.last_status(HUB)) and s.state == "online", 30, "the hub online"
-    )
+    wait_until(lambda: (s := cloud.last_status(HUB)) and s.state == "online", 30, "the hub online")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0, proc.stderr.read().decode()
     assert retained_status(broker.port, HUB).state == "offline"

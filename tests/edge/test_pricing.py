@@ -53,16 +53,30 @@ PRICING_TABLE = [
 )
 def test_line_prices_follow_the_rounding_table(sold_by, price, qty, rate_bp, inclusive, expected):
     line = price_line(
-        1, sku="X", name="X", sold_by=sold_by, qty=qty, unit_price_minor=price,
-        tax_rate_bp=rate_bp, tax_inclusive=inclusive,
+        1,
+        sku="X",
+        name="X",
+        sold_by=sold_by,
+        qty=qty,
+        unit_price_minor=price,
+        tax_rate_bp=rate_bp,
+        tax_inclusive=inclusive,
     )
     assert (line.net_minor, line.tax_minor, line.total_minor) == expected
 
 
 def test_a_cart_with_several_rates_sums_its_lines_per_rate():
     lines = [
-        price_line(i + 1, sku=f"S{i}", name="x", sold_by="unit", qty=qty,
-                   unit_price_minor=price, tax_rate_bp=rate, tax_inclusive=True)
+        price_line(
+            i + 1,
+            sku=f"S{i}",
+            name="x",
+            sold_by="unit",
+            qty=qty,
+            unit_price_minor=price,
+            tax_rate_bp=rate,
+            tax_inclusive=True,
+        )
         for i, (price, qty, rate) in enumerate(
             [(14000, 1, 500), (4500, 2, 1800), (105, 1, 500), (6800, 1, 0)]
         )
@@ -83,11 +97,17 @@ def test_a_cart_with_several_rates_sums_its_lines_per_rate():
     inclusive=st.booleans(),
     sold_by=st.sampled_from(["unit", "weight"]),
 )
-def test_every_line_adds_up_and_tax_is_the_nearest_minor_unit(
-    price, qty, rate, inclusive, sold_by
-):
-    line = price_line(1, sku="X", name="X", sold_by=sold_by, qty=qty, unit_price_minor=price,
-                      tax_rate_bp=rate, tax_inclusive=inclusive)
+def test_every_line_adds_up_and_tax_is_the_nearest_minor_unit(price, qty, rate, inclusive, sold_by):
+    line = price_line(
+        1,
+        sku="X",
+        name="X",
+        sold_by=sold_by,
+        qty=qty,
+        unit_price_minor=price,
+        tax_rate_bp=rate,
+        tax_inclusive=inclusive,
+    )
     assert line.net_minor + line.tax_minor == line.total_minor
     assert 0 <= line.tax_minor <= line.total_minor
     exact_amount = Fraction(price * qty, 1000 if sold_by == "weight" else 1)

@@ -64,9 +64,7 @@ def test_an_update_starting_after_this_hubs_version_waits_for_a_fuller_one(db, c
 
 
 def test_a_full_update_archives_what_it_does_not_list(db):
-    apply_update(
-        db, CatalogUpdate(version=9, since=0, full=True, products=[product("SOAP", 4700)])
-    )
+    apply_update(db, CatalogUpdate(version=9, since=0, full=True, products=[product("SOAP", 4700)]))
     assert [p.sku for p in search_products(db, "")] == ["SOAP"]
     tea = find_product(db, "TEA-250")
     assert tea is not None and not tea.active  # Archived, not deleted: old sales name it.

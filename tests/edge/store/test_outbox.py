@@ -16,8 +16,12 @@ def sell(db, config, n: int) -> None:
 
 def test_an_invalid_event_is_refused_before_it_is_stored(db):
     with pytest.raises(InvalidPayload) as err:
-        append_event(db, "till-1", "stock.moved", {"location": "x", "sku": "y", "delta": 1.5,
-                                                   "reason": "receipt"})
+        append_event(
+            db,
+            "till-1",
+            "stock.moved",
+            {"location": "x", "sku": "y", "delta": 1.5, "reason": "receipt"},
+        )
     assert err.value.field == "body.delta"
     assert sync_state(db).last_seq == 0
 

@@ -36,7 +36,10 @@ def test_a_checkout_records_everything_in_one_go(db, config):
     )
     assert receipt.receipt_no == 1 and receipt.seq == 1
     assert [(ln.sku, ln.qty) for ln in receipt.lines] == [
-        ("TEA-250", 2), ("TEA-250", 1), ("RICE-LOOSE", 1234), ("SOAP", 1),
+        ("TEA-250", 2),
+        ("TEA-250", 1),
+        ("RICE-LOOSE", 1234),
+        ("SOAP", 1),
     ]
     # 28000 + 14000 + 8083 (6550/kg x 1.234 kg) + 4500, tax included.
     assert receipt.total_minor == 54583
@@ -98,8 +101,12 @@ def test_receipt_numbers_and_seqs_have_no_gaps_even_after_refusals(db, config):
 @pytest.mark.parametrize(
     ("lines", "payments", "field", "reason"),
     [
-        ([("TEA-250", 1), ("SOAP", 1), ("NOPE", 1)], [("cash", 99999)], "lines.2.code",
-         "no product has SKU or barcode 'NOPE'"),
+        (
+            [("TEA-250", 1), ("SOAP", 1), ("NOPE", 1)],
+            [("cash", 99999)],
+            "lines.2.code",
+            "no product has SKU or barcode 'NOPE'",
+        ),
         ([("OLD-JAM", 1)], [("cash", 99999)], "lines.0.code", "no longer sold"),
         ([("TEA-250", 1)], [("cash", 13999)], "payments", "fall short"),
         ([("TEA-250", 1)], [("card", 15000)], "payments", "only be given from cash"),
@@ -110,8 +117,14 @@ def test_a_refused_checkout_leaves_nothing_behind(db, config, lines, payments, f
     with pytest.raises(Refused, match=reason) as err:
         checkout(db, config, cart(lines, payments))
     assert err.value.field == field
-    for table in ("sales", "sale_lines", "sale_payments", "stock_movements", "stock_balances",
-                  "outbox"):
+    for table in (
+        "sales",
+        "sale_lines",
+        "sale_payments",
+        "stock_movements",
+        "stock_balances",
+        "outbox",
+    ):
         assert count(db, table) == 0, table
     assert counters(db) == before
 

@@ -120,15 +120,18 @@ def test_a_catalog_update_on_cmd_is_applied_and_announced(db, sync_config, cloud
         version=2,
         since=1,
         products=[
-            CatalogProduct(sku="SOAP", name="Bath soap", unit_price_minor=4800, tax_rate_bp=1800,
-                           sold_by="unit"),
+            CatalogProduct(
+                sku="SOAP",
+                name="Bath soap",
+                unit_price_minor=4800,
+                tax_rate_bp=1800,
+                sold_by="unit",
+            ),
         ],
     )
     cloud.command(HUB, msgspec.json.encode(update))
     wait_until(lambda: catalog_version(db) == 2, what="the update to be applied")
-    wait_until(
-        lambda: cloud.last_status(HUB).catalog_version == 2, what="a status with version 2"
-    )
+    wait_until(lambda: cloud.last_status(HUB).catalog_version == 2, what="a status with version 2")
     price = db.execute("SELECT unit_price_minor FROM products WHERE sku = 'SOAP'").fetchone()[0]
     assert price == 4800
 
@@ -154,10 +157,27 @@ def test_garbage_on_ack_and_cmd_is_logged_and_skipped(db, sync_config, cloud, st
     wait_until(lambda: cloud.seqs(HUB) >= {1, 2, 3}, what="seqs 1..3 at the cloud")
     for junk in (b"\xff\xfe", b"[]", b'{"seq": 2.0}', b'{"seq": -1}', b'{"sq": 3}'):
         cloud.publish(f"sf/v1/hub/{HUB}/ack", junk, retain=True)
-    for junk in (b"reboot", b'{"type": "catalog.update"}', b'{"type": "self.destruct"}',
-                 json.dumps({"type": "catalog.update", "version": 2, "since": 1,
-                             "products": [{"sku": "X", "name": "X", "unit_price_minor": 1.5,
-                                           "tax_rate_bp": 0, "sold_by": "unit"}]}).encode()):
+    for junk in (
+        b"reboot",
+        b'{"type": "catalog.update"}',
+        b'{"type": "self.destruct"}',
+        json.dumps(
+            {
+                "type": "catalog.update",
+                "version": 2,
+                "since": 1,
+                "products": [
+                    {
+                        "sku": "X",
+                        "name": "X",
+                        "unit_price_minor": 1.5,
+                        "tax_rate_bp": 0,
+                        "sold_by": "unit",
+                    }
+                ],
+            }
+        ).encode(),
+    ):
         cloud.command(HUB, junk)
     # The thread is still working: a good ack and a good command after the junk both apply.
     cloud.ack(HUB, 2)
@@ -172,9 +192,7 @@ def test_garbage_on_ack_and_cmd_is_logged_and_skipped(db, sync_config, cloud, st
     )
 
 
-def test_a_refusal_from_the_cloud_is_shown_and_the_outbox_kept(
-    db, sync_config, cloud, start_sync
-):
+def test_a_refusal_from_the_cloud_is_shown_and_the_outbox_kept(db, sync_config, cloud, start_sync):
     config = sync_config()
     sell(db, config, 2)
     start_sync(config)
