@@ -30,13 +30,16 @@ def connect(path: str | os.PathLike[str], *, busy_timeout_s: float = 5.0) -> sql
     WAL lets the till keep selling while the publisher reads the outbox; synchronous=FULL
     makes a committed sale survive a power cut, which a Pi on a shop counter will see.
     """
-    db = sqlite3.connect(
-        os.fspath(path),
-        timeout=busy_timeout_s,
-        isolation_level=None,
-        check_same_thread=True,
-        cached_statements=256,
-    )
+    try:
+        db = sqlite3.connect(
+            os.fspath(path),
+            timeout=busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=True,
+            cached_statements=256,
+        )
+    except sqlite3.Error as err:
+        raise StoreError(f"database {os.fspath(path)!r} cannot be opened: {err}") from err
     db.row_factory = sqlite3.Row
     try:
         db.execute("PRAGMA journal_mode = WAL")
@@ -142,7 +145,10 @@ def migrate(db: sqlite3.Connection) -> int:
 
 def open_db(path: str | os.PathLike[str], *, busy_timeout_s: float = 5.0) -> sqlite3.Connection:
     """Open (creating it and its folder if needed) and migrate the hub database at `path`."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(f"folder for database {os.fspath(path)!r}: {err.strerror}") from err
     db = connect(path, busy_timeout_s=busy_timeout_s)
     try:
         migrate(db)

@@ -86,3 +86,12 @@ def test_a_write_transaction_takes_the_lock_before_reading(tmp_path: Path):
             assert second.execute("SELECT count(*) FROM products").fetchone()[0] == 0
     first.close()
     second.close()
+
+
+def test_a_database_that_cannot_be_created_is_a_store_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="not-a-folder"):
+        open_db(blocker / "hub.db")
+    with pytest.raises(StoreError, match="cannot be opened"):
+        connect(blocker / "hub.db")
