@@ -7,7 +7,9 @@ brought up to date with exactly those products.
 
 from __future__ import annotations
 
+import csv
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,7 @@ from protocols import CatalogProduct, InvalidPayload
 from protocols.errors import from_msgspec
 
 from .db import Barcode, Catalog, Product
-from .errors import Conflict, NotFound
+from .errors import Conflict, InvalidFile, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,11 @@ def as_catalog_product(product: Product) -> CatalogProduct:
         barcodes=[b.code for b in product.barcodes],
         active=product.active,
     )
+
+
+def product_dict(product: Product) -> dict[str, Any]:
+    """A product as the API and CLI show it: its catalog fields and its version."""
+    return msgspec.structs.asdict(as_catalog_product(product)) | {"version": product.version}
 
 
 def get_product(session: Session, sku: str) -> Product:
@@ -185,3 +192,71 @@ def _check_barcodes(session: Session, products: list[CatalogProduct]) -> None:
         # A barcode may move between two products that change together.
         if sku != owner[code] and sku not in moving:
             raise Conflict("barcodes", f"barcode {code} already belongs to product {sku}")
+
+
+CSV_COLUMNS = ("sku", "name", "unit_price_minor", "tax_rate_bp", "sold_by", "barcodes", "active")
+_CSV_REQUIRED = ("sku", "name", "unit_price_minor", "tax_rate_bp", "sold_by")
+_CSV_INTS = ("unit_price_minor", "tax_rate_bp")
+_CSV_BOOLS = {
+    "": True,
+    "1": True,
+    "true": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "no": False,
+}
+
+
+def read_products_csv(lines: Iterable[str], path: str = "<csv>") -> list[CatalogProduct]:
+    """Read products from CSV with a header row; raise InvalidFile listing every bad row.
+
+    Columns: sku, name, unit_price_minor, tax_rate_bp, sold_by, and optionally barcodes
+    (separated by spaces, `;` or `|`) and active (true/false, default true). Prices are whole
+    minor units: `14000`, never `140.00`.
+    """
+    reader = csv.DictReader(lines)
+    header = reader.fieldnames or []
+    problems = []
+    missing = [c for c in _CSV_REQUIRED if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing:
+        problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(
+            f"line 1: unknown column(s) {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)})"
+        )
+    if problems:
+        raise InvalidFile(path, problems)
+    products: list[CatalogProduct] = []
+    first_line: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append(f"line {line}: more fields than the header has columns")
+            continue
+        data: dict[str, Any] = {k: (v or "").strip() for k, v in row.items()}
+        try:
+            for name in _CSV_INTS:
+                if not re.fullmatch(r"-?\d+", data[name]):
+                    raise InvalidPayload(name, f"must be a whole number, got {data[name]!r}")
+                data[name] = int(data[name])
+            data["barcodes"] = [c for c in re.split(r"[\s;|]+", data.get("barcodes", "")) if c]
+            active = data.get("active", "").lower()
+            if active not in _CSV_BOOLS:
+                raise InvalidPayload("active", f"must be true or false, got {active!r}")
+            data["active"] = _CSV_BOOLS[active]
+            product = parse_product(data)
+        except InvalidPayload as err:
+            problems.append(f"line {line}: {err}")
+            continue
+        if product.sku in first_line:
+            problems.append(
+                f"line {line}: sku {product.sku} is already on line {first_line[product.sku]}"
+            )
+            continue
+        first_line[product.sku] = line
+        products.append(product)
+    if problems:
+        raise InvalidFile(path, problems)
+    return products

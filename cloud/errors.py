@@ -29,3 +29,11 @@ class Conflict(CloudError):
 
 class BrokerUnavailable(CloudError):
     """The MQTT broker could not be reached or did not confirm a publish; retry later."""
+
+
+class InvalidFile(CloudError):
+    """An input file (a product CSV) has problems; `problems` lists each with its line."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} problem(s), nothing imported")

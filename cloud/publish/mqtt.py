@@ -45,9 +45,10 @@ def broker_name(config: MqttConfig) -> str:
 
 
 class MqttPublisher:
-    """Connect, publish at QoS 1 and wait for the broker's PUBACK, then disconnect.
+    """Connect, publish at QoS 1, wait for the broker's PUBACKs, then disconnect.
 
-    For the API, the CLI and tasks, which publish now and then:
+    It connects at the first publish, so a block that ends up publishing nothing costs
+    nothing. For the API, the CLI and tasks, which publish now and then:
 
         with MqttPublisher(config.mqtt) as publisher:
             publisher.publish(topic, payload)
@@ -58,6 +59,8 @@ class MqttPublisher:
         self._client = make_client(config, role)
         self._connected = threading.Event()
         self._refused: str | None = None
+        self._started = False
+        self._pending: list[tuple[str, mqtt.MQTTMessageInfo]] = []
         self._client.on_connect = self._on_connect
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -66,6 +69,12 @@ class MqttPublisher:
         self._connected.set()
 
     def __enter__(self) -> MqttPublisher:
+        return self
+
+    def connect(self) -> None:
+        """Connect now; `publish` does this by itself the first time."""
+        if self._started:
+            return
         timeout_s = self.config.connect_timeout_s
         try:
             self._client.connect(self.config.host, self.config.port, self.config.keepalive_s)
@@ -73,28 +82,36 @@ class MqttPublisher:
             raise BrokerUnavailable(
                 f"cannot reach the MQTT broker at {broker_name(self.config)}: {err}"
             ) from err
+        self._started = True
         self._client.loop_start()
         if not self._connected.wait(timeout_s) or self._refused:
             self.close()
-            why = self._refused or f"no answer within {timeout_s:.0f} s"
-            raise BrokerUnavailable(f"MQTT broker at {broker_name(self.config)} refused: {why}")
-        return self
+            why = self._refused or f"no answer in {timeout_s:.0f} s"
+            raise BrokerUnavailable(f"MQTT broker at {broker_name(self.config)}: {why}")
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
-        """Publish at QoS 1 and return once the broker has it; raise BrokerUnavailable if not."""
-        info = self._client.publish(topic, payload, qos=QOS, retain=retain)
-        try:
-            info.wait_for_publish(self.config.connect_timeout_s)
-        except (RuntimeError, ValueError) as err:
-            raise BrokerUnavailable(f"publish to {topic} failed: {err}") from err
-        if not info.is_published():
-            raise BrokerUnavailable(
-                f"the broker at {broker_name(self.config)} did not confirm {topic} in time"
-            )
+        """Queue a QoS 1 publish; leaving the `with` block waits until the broker has them all."""
+        self.connect()
+        self._pending.append((topic, self._client.publish(topic, payload, qos=QOS, retain=retain)))
+
+    def wait(self) -> None:
+        """Wait for the broker to confirm every publish so far; raise BrokerUnavailable if not."""
+        pending, self._pending = self._pending, []
+        for topic, info in pending:
+            try:
+                info.wait_for_publish(self.config.connect_timeout_s)
+            except (RuntimeError, ValueError) as err:
+                raise BrokerUnavailable(f"publish to {topic} failed: {err}") from err
+            if not info.is_published():
+                raise BrokerUnavailable(
+                    f"the broker at {broker_name(self.config)} did not confirm {topic} in time"
+                )
 
     def close(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
+        if self._started:
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._started = False
 
     def __exit__(
         self,
@@ -102,4 +119,8 @@ class MqttPublisher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            self.close()
