@@ -15,6 +15,8 @@ from msgspec import Meta
 from protocols import InvalidPayload
 from protocols.errors import from_msgspec
 
+from .payloads import decode
+
 Code = Annotated[str, Meta(pattern=r"^[!-~]{1,64}$")]
 
 
@@ -47,10 +49,7 @@ _cart = msgspec.json.Decoder(Cart)
 
 def parse_cart(raw: bytes | str) -> Cart:
     """Parse a checkout request body; raise InvalidPayload naming the broken field."""
-    try:
-        return _cart.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    return decode(_cart, raw)
 
 
 def cart(

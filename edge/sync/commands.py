@@ -20,7 +20,8 @@ def apply_command(db: sqlite3.Connection, payload: bytes) -> bool:
     """
     try:
         command = parse_command(payload)
-    except InvalidPayload as err:
+    except (InvalidPayload, ValueError, TypeError) as err:
+        # protocols lets a few malformed inputs out as UnicodeDecodeError or TypeError.
         log.warning("Command refused: %s (payload starts %r)", err, payload[:80])
         return False
     if isinstance(command, CatalogUpdate):

@@ -154,7 +154,8 @@ class Publisher:
     def _on_ack(self, db: sqlite3.Connection, payload: bytes) -> None:
         try:
             ack = parse_ack(payload)
-        except InvalidPayload as err:
+        except (InvalidPayload, ValueError, TypeError) as err:
+            # protocols lets a few malformed inputs out as UnicodeDecodeError or TypeError.
             log.warning("Ack refused: %s (payload starts %r)", err, payload[:80])
             return
         acked = outbox.record_ack(db, ack.seq, ack.refused)

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, jsonify, request
 from msgspec import Meta
 
 from protocols import InvalidPayload
-from protocols.errors import from_msgspec
 
 from ..errors import NotFound
+from ..payloads import decode
 from ..store import find_product, on_hand, record_movement
 from .db import get_db, hub_config
 
@@ -34,10 +34,7 @@ _movement = msgspec.json.Decoder(MovementRequest)
 
 
 def parse_movement(raw: bytes) -> MovementRequest:
-    try:
-        movement = _movement.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    movement = decode(_movement, raw)
     if movement.delta == 0:
         raise InvalidPayload("delta", "must be a non-zero count of base units, got 0")
     return movement

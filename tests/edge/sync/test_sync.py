@@ -155,10 +155,19 @@ def test_garbage_on_ack_and_cmd_is_logged_and_skipped(db, sync_config, cloud, st
     sell(db, config, 3)
     sync = start_sync(config)
     wait_until(lambda: cloud.seqs(HUB) >= {1, 2, 3}, what="seqs 1..3 at the cloud")
-    for junk in (b"\xff\xfe", b"[]", b'{"seq": 2.0}', b'{"seq": -1}', b'{"sq": 3}'):
+    for junk in (
+        b"\xff\xfe",
+        b"[]",
+        b'{"seq": 2.0}',
+        b'{"seq": -1}',
+        b'{"sq": 3}',
+        b'{"seq": 3, "refused": "\xff"}',
+    ):
         cloud.publish(f"sf/v1/hub/{HUB}/ack", junk, retain=True)
     for junk in (
         b"reboot",
+        b'{"type": {}}',
+        b'{"type": "catalog.update", "version": 2, "since": 1, "products": [], "x": "\x80"}',
         b'{"type": "catalog.update"}',
         b'{"type": "self.destruct"}',
         json.dumps(
@@ -186,6 +195,7 @@ def test_garbage_on_ack_and_cmd_is_logged_and_skipped(db, sync_config, cloud, st
     wait_until(lambda: catalog_version(db) == 3, what="the good command")
     assert outbox_seqs(db) == [3]
     assert sync.connected
+    assert "Unexpected error" not in caplog.text  # Every piece of junk was expected junk.
     assert "Ack refused: seq: Expected `int`, got `float`" in caplog.text
     assert "Command refused: products.0.unit_price_minor: Expected `int`, got `float`" in (
         caplog.text
