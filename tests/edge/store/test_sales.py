@@ -7,6 +7,8 @@ import threading
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edge.cart import cart
 from edge.config import HubConfig
@@ -184,3 +186,29 @@ def test_concurrent_tills_on_one_database_never_share_or_skip_a_number(db, confi
     assert [r[0] for r in db.execute("SELECT seq FROM outbox ORDER BY 1")] == list(range(1, 101))
     assert on_hand(db, "MILK-1L", "store-1").qty == -100
     assert unbalanced(db) == []
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["TEA-250", "SOAP", "RICE-LOOSE", "MILK-1L", TEA_BARCODE]),
+            st.integers(1, 5000),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    inclusive=st.booleans(),
+)
+def test_any_cart_makes_a_sale_whose_event_and_receipt_add_up(make_config, db, lines, inclusive):
+    config = make_config(hub={"tax_inclusive": inclusive})
+    receipt = checkout(db, config, cart(lines, [("cash", 10**9)]))
+    stored = db.execute("SELECT event FROM outbox WHERE seq = ?", (receipt.seq,)).fetchone()[0]
+    body = parse_event(stored).body  # The contract's own checks: every sum adds up.
+    assert body.total_minor == receipt.total_minor == sum(ln.total_minor for ln in body.lines)
+    assert sum(t.net_minor for t in body.taxes) == body.net_minor
+    assert sum(t.tax_minor for t in body.taxes) == body.tax_minor
+    assert body.change_minor == 10**9 - body.total_minor
+    assert get_sale(db, receipt.receipt_no) == receipt
