@@ -27,6 +27,11 @@ class _Envelope(Schema, tag_field="type"):
     seq: Seq
     at: UtcTime
 
+    @property
+    def type(self) -> str:
+        """The event type: msgspec keeps a tagged union's tag on the class, not the instance."""
+        return self.__struct_config__.tag
+
 
 class SaleCompletedEvent(_Envelope, tag="sale.completed"):
     body: SaleCompleted
