@@ -8,6 +8,7 @@ from contextlib import closing
 from typing import Any
 
 from .config import HubConfig
+from .errors import HubError
 from .store import open_db, record_hub_status, set_connected
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
     from .sync import Sync
     from .web import create_app
 
+    sync = Sync(config)  # Checks the MQTT settings (TLS files) before anything is recorded.
     with closing(open_db(config.store.db_path, busy_timeout_s=config.store.busy_timeout_s)) as db:
         seq = record_hub_status(db, config.hub, "online")
         set_connected(db, False)
@@ -38,11 +40,17 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
         seq,
     )
     app = create_app(config)
-    server = waitress.create_server(
-        app, host=config.http.host, port=config.http.port, threads=config.http.threads
-    )
+    try:
+        server = waitress.create_server(
+            app, host=config.http.host, port=config.http.port, threads=config.http.threads
+        )
+    except OSError as err:
+        raise HubError(
+            f"cannot listen on http://{config.http.host}:{config.http.port}: {err.strerror}; "
+            "is another hub running, or is http.port taken?"
+        ) from err
     http = threading.Thread(target=server.run, name="http", daemon=True)
-    sync = Sync(config).start()
+    sync.start()
     http.start()
     log.info("Hub %s serving http://%s:%d", config.hub.id, config.http.host, server.effective_port)
     if ready is not None:

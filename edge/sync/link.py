@@ -21,6 +21,7 @@ from protocols import Topics
 from protocols.topics import QOS
 
 from ..config import HubConfig
+from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,12 @@ class Link:
         if mqtt_cfg.username:
             client.username_pw_set(mqtt_cfg.username, mqtt_cfg.password or None)
         if mqtt_cfg.tls:
-            client.tls_set(ca_certs=mqtt_cfg.ca_file or None)
+            try:
+                client.tls_set(ca_certs=mqtt_cfg.ca_file or None)
+            except (OSError, ValueError) as err:
+                raise ConfigError(
+                    f"config key mqtt.ca_file = {mqtt_cfg.ca_file!r} cannot be used for TLS: {err}"
+                ) from err
         client.reconnect_delay_set(mqtt_cfg.reconnect_min_s, mqtt_cfg.reconnect_max_s)
         # The publisher keeps its own window; these only stop paho from growing without bound.
         client.max_inflight_messages_set(config.sync.max_inflight_batches + 8)

@@ -62,6 +62,7 @@ class Publisher:
         self._progress_at = time.monotonic()
         self._resend_after_s = config.sync.resend_after_s
         self._denied: str | None = None
+        self._stalled = False
 
     def run(self, stop: threading.Event) -> None:
         """Connect, then publish and apply messages until `stop` is set; say goodbye on exit."""
@@ -165,6 +166,9 @@ class Publisher:
             self._progress_at = time.monotonic()
             self._resend_after_s = self.config.sync.resend_after_s
             self._next_seq = max(self._next_seq, acked + 1)
+            if self._stalled:
+                log.info("The cloud acknowledges again, up to seq %d", acked)
+                self._stalled = False
 
     def _rewind(self) -> None:
         self._next_seq = self._acked + 1
@@ -173,12 +177,14 @@ class Publisher:
     def _resend_if_stalled(self) -> None:
         waiting = self._next_seq - 1 > self._acked
         if waiting and time.monotonic() - self._progress_at >= self._resend_after_s:
-            log.info(
+            # Said once per stall: later resends of the same stall are retries, not news.
+            (log.debug if self._stalled else log.info)(
                 "No ack beyond seq %d for %.0f s; resending from seq %d",
                 self._acked,
                 self._resend_after_s,
                 self._acked + 1,
             )
+            self._stalled = True
             self._rewind()
             self._resend_after_s = min(
                 self._resend_after_s * 2,

@@ -121,3 +121,25 @@ def test_sigterm_stops_the_hub_cleanly(hub_process, broker, cloud, tmp_path):
     with closing(open_db(tmp_path / "hub.db")) as db:
         assert not sync_state(db).connected
         assert sync_state(db).last_seq == 1  # Its start, recorded as a hub.status event.
+
+
+def test_a_taken_http_port_is_reported_not_raised_raw(sync_config):
+    import socket
+
+    from edge.errors import HubError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = sync_config(http={"port": taken.getsockname()[1]})
+        with pytest.raises(HubError, match="cannot listen on http://127.0.0.1"):
+            run(config, threading.Event())
+
+
+def test_a_missing_tls_ca_file_is_a_config_error(make_config):
+    from edge.errors import ConfigError
+    from edge.sync import Sync
+
+    config = make_config(mqtt={"tls": True, "ca_file": "/nowhere/ca.pem"})
+    with pytest.raises(ConfigError, match="mqtt.ca_file = '/nowhere/ca.pem' cannot be used"):
+        Sync(config)
