@@ -76,7 +76,7 @@ class MqttSection:
     keepalive_s: int = 60
     session_expiry_s: int = 7 * 24 * 3600  # The broker keeps commands this long while away.
     reconnect_min_s: int = 1  # Reconnect backoff doubles from here...
-    reconnect_max_s: int = 60  # ...up to here, and resets after a good connection.
+    reconnect_max_s: int = 30  # ...up to here, and resets after a good connection.
 
 
 @dataclass(frozen=True)
