@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # resend_after_s, doubling up to this many times that, rather than flooding the broker.
 RESEND_BACKOFF_FACTOR_MAX = 16
 GOODBYE_TIMEOUT_S = 3.0
+# A command that meets a busy database is retried this many times before it is dropped; the
+# hub's status keeps announcing its catalog version, so the cloud can send it again.
+CMD_ATTEMPTS = 5
 
 
 def _settled(info: mqtt.MQTTMessageInfo) -> bool:
@@ -67,7 +70,7 @@ class Publisher:
     def run(self, stop: threading.Event) -> None:
         """Connect, then publish and apply messages until `stop` is set; say goodbye on exit."""
         store = self.config.store
-        db = store_db.connect(store.db_path, busy_timeout_s=store.busy_timeout_s)
+        db = store_db.open_db(store.db_path, busy_timeout_s=store.busy_timeout_s)
         try:
             outbox.set_connected(db, False)
             self._acked = outbox.acked_seq(db)
@@ -134,23 +137,35 @@ class Publisher:
             finally:
                 self.link.ack(item[1])
         elif kind == "cmd":
-            try:
-                if apply_command(db, item[1].payload) and self.connected:
-                    self.link.publish_status(self._status(db, "online"))
-            finally:
-                self.link.ack(item[1])
+            self._on_cmd(db, item[1], item[2] if len(item) > 2 else 1)
 
     def _on_up(self, db: sqlite3.Connection) -> None:
         if not self.connected:
             log.info("MQTT link to %s is up", self.link.where)
+        # In-memory state first, so a database error below cannot leave the link idle.
         self.connected = True
         self._denied = None
-        outbox.set_connected(db, True)
-        online = self._status(db, "online")
-        self.link.publish_status(online)
         # Resend everything the cloud has not acknowledged: batches in flight when the link
         # dropped may or may not have reached it.
         self._rewind()
+        outbox.set_connected(db, True)
+        self.link.publish_status(self._status(db, "online"))
+
+    def _on_cmd(self, db: sqlite3.Connection, message: mqtt.MQTTMessage, attempt: int) -> None:
+        """Apply a command, then acknowledge it; a busy database gets a few more tries."""
+        try:
+            changed = apply_command(db, message.payload)
+        except sqlite3.Error as err:
+            if attempt < CMD_ATTEMPTS:
+                log.warning("Command not applied yet (%s); trying again", err)
+                self.inbox.put(("cmd", message, attempt + 1))
+                time.sleep(min(attempt, 5))
+                return
+            log.error("Command dropped after %d tries: %s", attempt, err)
+            changed = False
+        self.link.ack(message)
+        if changed and self.connected:
+            self.link.publish_status(self._status(db, "online"))
 
     def _on_ack(self, db: sqlite3.Connection, payload: bytes) -> None:
         try:

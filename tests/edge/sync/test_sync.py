@@ -221,3 +221,22 @@ def test_a_clean_stop_leaves_a_retained_offline_status(db, sync_config, broker, 
     sync.stop()
     assert retained_status(broker.port, HUB).state == "offline"
     assert not sync_state(db).connected
+
+
+def test_a_command_that_meets_a_busy_database_is_applied_once_it_frees(
+    db, sync_config, cloud, start_sync, caplog
+):
+    from edge.store import connect
+
+    config = sync_config(store={"busy_timeout_s": 0.2})
+    start_sync(config)
+    wait_until(lambda: sync_state(db).connected, what="the connection")
+    blocker = connect(config.store.db_path)
+    blocker.execute("BEGIN IMMEDIATE")  # Another process holds the write lock.
+    try:
+        cloud.command(HUB, msgspec.json.encode(CatalogUpdate(version=2, since=1, products=[])))
+        wait_until(lambda: "Command not applied yet" in caplog.text, what="a first try")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_until(lambda: catalog_version(db) == 2, what="the command to be applied")
