@@ -22,7 +22,7 @@ from protocols import CatalogProduct, InvalidPayload
 from protocols.errors import from_msgspec
 
 from .db import Barcode, Catalog, Product
-from .errors import Conflict, InvalidFile, NotFound
+from .errors import Conflict, InvalidFile, NotFound, not_utf8
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def parse_product(data: bytes | Mapping[str, Any]) -> CatalogProduct:
         if not bad.field and bad.reason.startswith("barcode"):
             bad.field = "barcodes"  # Raised by CatalogProduct's own check, which has no path.
         raise bad from None
+    except UnicodeDecodeError as err:
+        raise not_utf8(err) from None
     repeated = sorted({c for c in product.barcodes if product.barcodes.count(c) > 1})
     if repeated:
         raise InvalidPayload("barcodes", f"{', '.join(repeated)} listed more than once")

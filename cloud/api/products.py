@@ -11,7 +11,7 @@ from protocols import InvalidPayload
 
 from .. import catalog
 from ..db import Product
-from ..errors import BrokerUnavailable
+from ..errors import BrokerUnavailable, not_utf8
 from ..publish import MqttPublisher, push_catalog
 from .db import get_session
 
@@ -48,6 +48,8 @@ def update_product(sku: str):
         changes = msgspec.json.decode(request.get_data())
     except msgspec.DecodeError as err:
         raise InvalidPayload("", f"not JSON: {err}") from None
+    except UnicodeDecodeError as err:
+        raise not_utf8(err) from None
     if not isinstance(changes, dict):
         raise InvalidPayload("", f"expected a JSON object of fields, got {type(changes).__name__}")
     session = get_session()

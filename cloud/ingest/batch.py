@@ -20,6 +20,7 @@ from protocols import Ack, InvalidPayload, encode_body, parse_batch, split_batch
 
 from ..db import Event
 from ..deadletters import record_dead_letter
+from ..errors import not_utf8
 from ..stock import add_to_balances, sum_effects
 from .hubs import hub_of_topic, lock_hub, touch_hub, update_clock
 from .ledger import EventRow, store_events
@@ -149,9 +150,12 @@ def ingest_batch(
 def _parse(payload: bytes) -> tuple[Any, Sequence[Any], list[tuple[InvalidPayload, bytes]]]:
     """(header, good events, [(error, raw event)]); the fast path when the whole batch is good."""
     try:
-        batch = parse_batch(payload)
-    except InvalidPayload:
-        return split_batch(payload)
+        try:
+            batch = parse_batch(payload)
+        except InvalidPayload:
+            return split_batch(payload)
+    except UnicodeDecodeError as err:
+        raise not_utf8(err) from None
     return batch, batch.events, []
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from protocols import SUPPORTED_VERSIONS, Ack, InvalidPayload, parse_status
 
 from ..deadletters import record_dead_letter
+from ..errors import not_utf8
 from ..publish.catalog import build_catalog_update
 from .hubs import hub_of_topic, lock_hub, touch_hub, update_clock
 from .result import IngestResult
@@ -56,7 +57,10 @@ def ingest_status(
     except InvalidPayload as err:
         return reject(err)
     try:
-        status = parse_status(payload)
+        try:
+            status = parse_status(payload)
+        except UnicodeDecodeError as err:
+            raise not_utf8(err) from None
     except InvalidPayload as err:
         protocol = _protocol_of(payload)
         if protocol is None or protocol in SUPPORTED_VERSIONS:
@@ -113,7 +117,7 @@ def ingest_status(
 def _protocol_of(payload: bytes) -> int | None:
     try:
         return msgspec.json.decode(payload, type=_ProtocolOnly).protocol
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None
 
 
