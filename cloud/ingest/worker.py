@@ -79,6 +79,7 @@ class IngestWorker:
         self.sessions = make_sessionmaker(self.engine)
         self.client = make_client(config.mqtt, "ingest", manual_ack=True)
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.counts: Counter[str] = Counter()
@@ -86,7 +87,7 @@ class IngestWorker:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._connection = 0
-        self._connected = threading.Event()
+        self._ready = threading.Event()
         self._acks: dict[str, Ack] = {}
         self._acks_lock = threading.Lock()
         self._db_down = False
@@ -100,11 +101,17 @@ class IngestWorker:
         self._connection += 1
         # Subscribing here means a reconnect restores the subscriptions.
         client.subscribe([(topic, QOS) for topic in INGEST_SUBSCRIPTIONS])
-        self._connected.set()
         log.info("ingest worker connected to %s", self._broker)
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        failed = [str(code) for code in reason_codes if code.is_failure]
+        if failed:
+            log.warning("broker %s refused the ingest subscriptions: %s", self._broker, failed)
+            return
+        self._ready.set()
+
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        self._connected.clear()
+        self._ready.clear()
         if not self._stopping.is_set():
             log.info(
                 "ingest worker lost the MQTT broker %s (%s); reconnecting",
@@ -149,10 +156,8 @@ class IngestWorker:
                 if not self._db_down:
                     self._db_down = True
                     log.warning(
-                        "database unavailable (%s); holding messages and retrying every %.0f s",
-                        str(err).strip().splitlines()[0]
-                        if str(err).strip()
-                        else type(err).__name__,
+                        "database unavailable (%s); holding messages and retrying every %g s",
+                        _first_line(err),
                         self.config.ingest.retry_s,
                     )
                 if self._stopping.wait(self.config.ingest.retry_s):
@@ -183,7 +188,7 @@ class IngestWorker:
         return result
 
     def _dead_letter(self, message: _Message, err: Exception) -> bool:
-        first_line = (str(err).strip().splitlines() or [""])[0][:500]
+        first_line = _first_line(err)[:500]
         try:
             with self.sessions() as session:
                 record_dead_letter(
@@ -214,7 +219,7 @@ class IngestWorker:
                 last = self._acks.get(result.hub)
                 if last is None or result.ack.seq >= last.seq or result.ack.refused != last.refused:
                     self._acks[result.hub] = result.ack
-                    self.client.publish(topics.ack, encode(result.ack), qos=QOS, retain=True)
+                    self.client.publish(topics.ack, ack_payload(result.ack), qos=QOS, retain=True)
         if result.catalog_update is not None:
             self.client.publish(topics.cmd, encode(result.catalog_update), qos=QOS)
 
@@ -244,8 +249,9 @@ class IngestWorker:
             self._broker,
         )
 
-    def wait_connected(self, timeout_s: float) -> bool:
-        return self._connected.wait(timeout_s)
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait until the worker is connected and subscribed; False if it was not in time."""
+        return self._ready.wait(timeout_s)
 
     def stop(self, drain_timeout_s: float = 10.0) -> None:
         """Stop taking messages, finish the ones queued, then disconnect."""
@@ -283,6 +289,17 @@ class IngestWorker:
             stop.wait()
         finally:
             self.stop()
+
+
+def _first_line(err: BaseException) -> str:
+    """The first line of a database error, without SQLAlchemy's wrapper and SQL echo."""
+    lines = str(getattr(err, "orig", None) or err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
+def ack_payload(ack: Ack) -> bytes:
+    """`{"seq": N}` as protocols/README.md writes it, with `refused` only when there is one."""
+    return encode(ack) if ack.refused else b'{"seq":%d}' % ack.seq
 
 
 def run_worker(config: CloudConfig) -> int:
