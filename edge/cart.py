@@ -12,12 +12,10 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from protocols import InvalidPayload
 from protocols.errors import from_msgspec
+from protocols.events import Code
 
 from .payloads import decode
-
-Code = Annotated[str, Meta(pattern=r"^[!-~]{1,64}$")]
 
 
 class CartLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -77,4 +75,4 @@ def cart(
         raise from_msgspec(err) from None
 
 
-__all__ = ["Cart", "CartLine", "InvalidPayload", "Payment", "cart", "parse_cart"]
+__all__ = ["Cart", "CartLine", "Payment", "cart", "parse_cart"]

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from msgspec import Meta
 
 from protocols import InvalidPayload
+from protocols.events import Code
 
 from ..errors import NotFound
 from ..payloads import decode
@@ -16,8 +17,6 @@ from ..store import find_product, on_hand, record_movement
 from .db import get_db, hub_config
 
 bp = Blueprint("stock", __name__, url_prefix="/api/stock")
-
-Code = Annotated[str, Meta(pattern=r"^[!-~]{1,64}$")]
 
 
 class MovementRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
