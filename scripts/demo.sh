@@ -120,7 +120,7 @@ cat <<EOF
     broker   mqtt://127.0.0.1:18830   (Mosquitto, state in var/demo/mosquitto)
     cloud    $CLOUD_API/api/products   the catalog
              $CLOUD_API/api/hubs       each hub's last status and stored seq
-             $CLOUD_API/api/stock      stock on hand by product and location
+             $CLOUD_API/api/stock/TEA-ASSAM-250   stock of one SKU, by location
     till-a   http://127.0.0.1:8081/api/health   http://127.0.0.1:8081/api/sync   (store-a)
     till-b   http://127.0.0.1:8082/api/health   http://127.0.0.1:8082/api/sync   (store-b)
   The hubs get the catalog from the cloud, then their opening stock; a checkout example
