@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from alembic.migration import MigrationContext
 from flask import Blueprint
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import head_revision
@@ -14,15 +14,15 @@ bp = Blueprint("health", __name__, url_prefix="/api/health")
 
 @bp.get("")
 def health():
-    session = get_session()
     head = head_revision()
     try:
-        schema = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        connection = get_session().connection()
+        schema = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as err:
-        lines = str(getattr(err, "orig", err)).strip().splitlines()
+        lines = str(getattr(err, "orig", None) or err).strip().splitlines()
         return {
             "status": "unavailable",
-            "reason": f"database: {lines[0] if lines else type(err).__name__}",
+            "reason": f"database unreachable: {lines[0] if lines else type(err).__name__}",
             "expected_schema": head,
         }, 503
     if schema != head:
