@@ -81,8 +81,10 @@ EOF
            "payments": [{"method": "cash", "amount_minor": 50000}]}'
 
   then watch the sale reach the cloud: curl -s http://127.0.0.1:8081/api/sync
+  and the stock there: curl -s http://127.0.0.1:8000/api/stock/TEA-ASSAM-250
 
 EOF
+  command -v curl >/dev/null || say "(curl is not installed here: apt-get install -y curl)"
 }
 
 if [ "${1:-}" = --opening-stock ]; then
