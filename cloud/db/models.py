@@ -98,12 +98,15 @@ class Hub(Base):
 class Event(Base):
     """The ledger: every event a hub sent, stored once per (hub_id, seq).
 
-    `occurred_at` is the hub's clock (it may be wrong), `received_at` the cloud's.
+    `occurred_at` is the hub's clock (it may be wrong), `received_at` the cloud's. `hub_id`
+    names a row of hubs, which ingest creates before the hub's first event, in the same
+    transaction; it is not declared a foreign key because checking one on every row costs
+    about a fifth of PostgreSQL's time per stored event.
     """
 
     __tablename__ = "events"
 
-    hub_id: Mapped[str] = mapped_column(HUB_ID, ForeignKey("hubs.id"), primary_key=True)
+    hub_id: Mapped[str] = mapped_column(HUB_ID, primary_key=True)
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     type: Mapped[str] = mapped_column(String(40))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import NamedTuple
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from protocols import InvalidPayload, Topics
@@ -39,21 +40,33 @@ def hub_of_topic(topic: str) -> str:
         ) from None
 
 
+_hubs = Hub.__table__
+# Built once: ingest runs these for every batch, and Core statements on the table skip the
+# ORM's per-statement work.
+_LOCK = (
+    select(
+        _hubs.c.acked_seq,
+        _hubs.c.highest_seq,
+        _hubs.c.refused,
+        _hubs.c.clock_off,
+        _hubs.c.clock_offset_s,
+    )
+    .where(_hubs.c.id == bindparam("hub_id"))
+    .with_for_update(key_share=True)
+)
+
+
 def lock_hub(session: Session, hub_id: str) -> HubState:
     """Lock the hub's row for this transaction, creating it the first time the hub is heard.
 
     Concurrent workers handling the same hub queue here, so watermarks never race. SQLite has
     no row locks, but its transactions begin IMMEDIATE, which serialises writers anyway.
     """
-    query = (
-        select(Hub.acked_seq, Hub.highest_seq, Hub.refused, Hub.clock_off, Hub.clock_offset_s)
-        .where(Hub.id == hub_id)
-        .with_for_update(key_share=True)
-    )
-    row = session.execute(query).one_or_none()
+    connection = session.connection()
+    row = connection.execute(_LOCK, {"hub_id": hub_id}).one_or_none()
     if row is None:
-        session.execute(insert_for(session)(Hub).values(id=hub_id).on_conflict_do_nothing())
-        row = session.execute(query).one()
+        connection.execute(insert_for(session)(_hubs).values(id=hub_id).on_conflict_do_nothing())
+        row = connection.execute(_LOCK, {"hub_id": hub_id}).one()
     return HubState(*row)
 
 
@@ -82,4 +95,17 @@ def update_clock(
 
 def touch_hub(session: Session, hub_id: str, seen_at: datetime, **values: object) -> None:
     """Record that the hub was heard from, with any other column changes, in one UPDATE."""
-    session.execute(update(Hub).where(Hub.id == hub_id).values(last_seen_at=seen_at, **values))
+    values["last_seen_at"] = seen_at
+    session.connection().execute(
+        _touch(tuple(sorted(values))),
+        {"hub_id": hub_id, **{f"new_{k}": v for k, v in values.items()}},
+    )
+
+
+@functools.cache
+def _touch(columns: tuple[str, ...]) -> Update:
+    return (
+        update(_hubs)
+        .where(_hubs.c.id == bindparam("hub_id"))
+        .values({c: bindparam(f"new_{c}") for c in columns})
+    )

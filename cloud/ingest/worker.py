@@ -75,6 +75,7 @@ class IngestWorker:
             config.database.url,
             pool_size=config.ingest.threads + 1,
             echo=config.database.echo,
+            pre_ping=False,
         )
         self.sessions = make_sessionmaker(self.engine)
         self.client = make_client(config.mqtt, "ingest", manual_ack=True)

@@ -46,7 +46,6 @@ def upgrade() -> None:
         sa.Column("occurred_at", AT, nullable=False),
         sa.Column("received_at", AT, nullable=False),
         sa.Column("body", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["hub_id"], ["hubs.id"], name=op.f("fk_events_hub_id_hubs")),
         sa.PrimaryKeyConstraint("hub_id", "seq", name=op.f("pk_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_events_event_id")),
     )
