@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-RUN useradd --system --home-dir /app --shell /usr/sbin/nologin shopfloor
+# gunicorn keeps a control socket under $HOME, so the user gets a home of its own.
+RUN useradd --system --create-home --home-dir /home/shopfloor --shell /usr/sbin/nologin shopfloor
 WORKDIR /app
 
 # The `shopfloor` command registers both sides' subcommands, so the hub package comes along;
