@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from protocols import Ack, InvalidPayload, encode_body, parse_batch, split_batch
+from protocols import Ack, InvalidPayload, parse_batch, split_batch
 
 from ..db import Event
 from ..db.upsert import dialect_of
@@ -24,7 +24,7 @@ from ..deadletters import record_dead_letter
 from ..errors import not_utf8
 from ..stock import add_to_balances, sum_effects
 from .hubs import hub_of_topic, lock_hub, touch_hub, update_clock
-from .ledger import EventRow, prepare_events, store_events
+from .ledger import prepare_events, store_events
 from .result import IngestResult
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,9 @@ def ingest_batch(
         problem = err
     else:
         unique, repeats = _first_per_seq(events)
+        whole = not bad and not repeats  # `unique` is every event of the payload, in order.
         pending = prepare_events(
-            dialect_of(session),
-            hub_id,
-            [EventRow(e.seq, e.id, e.__struct_config__.tag, e.at, encode_body(e)) for e in unique],
-            received_at,
+            dialect_of(session), hub_id, unique, received_at, payload if whole else None
         )
         effects = sum_effects(e.body for e in unique)
 

@@ -17,11 +17,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import Text, bindparam, type_coerce
 from sqlalchemy.orm import Session
+
+from protocols import encode_body
 
 from ..db import Event
 from ..db.upsert import insert_for
@@ -29,49 +32,84 @@ from ..db.upsert import insert_for
 COLUMNS = ("hub_id", "seq", "event_id", "type", "occurred_at", "received_at", "body")
 
 
-class EventRow(NamedTuple):
-    """One event as it goes into the ledger; `body` is its compact JSON."""
+class _RawEnvelope(msgspec.Struct):
+    """An envelope's id, time and body exactly as the hub sent them."""
 
-    seq: int
-    event_id: UUID
-    type: str
-    occurred_at: datetime
-    body: bytes
+    id: str
+    at: str
+    body: msgspec.Raw
 
 
-@dataclass(frozen=True)
+class _RawBatch(msgspec.Struct):
+    events: list[_RawEnvelope]
+
+
+_raw_batch = msgspec.json.Decoder(_RawBatch)
+
+
+@dataclass
 class PendingEvents:
-    """One hub's events ready to write; `copy_data` is set for PostgreSQL."""
+    """One hub's parsed events ready to write; `copy_data` is set for PostgreSQL."""
 
     hub_id: str
-    rows: Sequence[EventRow]
+    events: Sequence[Any]
     received_at: datetime
     copy_data: bytes | None = None
 
+    def rows(self) -> list[tuple[int, UUID, str, datetime, str]]:
+        """(seq, id, type, at, body JSON) per event, for INSERT statements."""
+        return [
+            (e.seq, e.id, e.__struct_config__.tag, e.at, encode_body(e).decode())
+            for e in self.events
+        ]
+
 
 def prepare_events(
-    dialect: str, hub_id: str, rows: Sequence[EventRow], received_at: datetime
+    dialect: str,
+    hub_id: str,
+    events: Sequence[Any],
+    received_at: datetime,
+    payload: bytes | None = None,
 ) -> PendingEvents:
-    """Get rows ready for `store_events`; pure CPU, done before any lock is taken."""
-    if dialect != "postgresql" or not rows:
-        return PendingEvents(hub_id, rows, received_at)
-    received = received_at.isoformat().encode()
+    """Get parsed events ready for `store_events`; pure CPU, done before any lock is taken.
+
+    Pass the batch's `payload` when `events` are all of its events, in order: PostgreSQL then
+    stores each id, time and body as the hub wrote them (already validated by the parse)
+    instead of re-encoding them, which is a tenth of ingest's CPU.
+    """
+    pending = PendingEvents(hub_id, events, received_at)
+    if dialect != "postgresql" or not events:
+        return pending
     head = hub_id.encode() + b"\t"
+    tail = received_at.isoformat().encode()
+    if payload is None:
+        fields = [(str(e.id).encode(), e.at.isoformat().encode(), encode_body(e)) for e in events]
+    else:
+        raw = _raw_batch.decode(payload).events
+        fields = [(r.id.encode(), r.at.encode(), bytes(r.body)) for r in raw]
+    # COPY's text format needs backslash, tab, newline and carriage return escaped. Compact
+    # JSON has no raw whitespace; a hub that pretty-prints its batches gets the slow scan.
+    spaced = payload is not None and any(c in payload for c in (b"\t", b"\n", b"\r"))
     lines = [
         b"\t".join(
             (
-                head + str(row.seq).encode(),
-                str(row.event_id).encode(),
-                row.type.encode(),
-                row.occurred_at.isoformat().encode(),
-                received,
-                # COPY's text format escapes backslash; compact JSON holds no raw tab or newline.
-                row.body.replace(b"\\", b"\\\\"),
+                head + str(e.seq).encode(),
+                event_id,
+                e.__struct_config__.tag.encode(),
+                at,
+                tail,
+                _escape_spaced(body) if spaced else body.replace(b"\\", b"\\\\"),
             )
         )
-        for row in rows
+        for e, (event_id, at, body) in zip(events, fields, strict=True)
     ]
-    return PendingEvents(hub_id, rows, received_at, b"\n".join(lines) + b"\n")
+    pending.copy_data = b"\n".join(lines) + b"\n"
+    return pending
+
+
+def _escape_spaced(body: bytes) -> bytes:
+    body = body.replace(b"\\", b"\\\\")
+    return body.replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
 
 
 def store_events(session: Session, events: PendingEvents, *, above_highest: bool) -> set[int]:
@@ -80,12 +118,12 @@ def store_events(session: Session, events: PendingEvents, *, above_highest: bool
     The caller holds the hub's row lock. `above_highest` says every seq is above the highest
     one stored for this hub, so none can already be there.
     """
-    if not events.rows:
+    if not events.events:
         return set()
     if events.copy_data is None:
         return _insert_core(session, events)
     if above_highest and _copy_all_new(session, events.copy_data):
-        return {row.seq for row in events.rows}
+        return {e.seq for e in events.events}
     return _insert_values(session, events)
 
 
@@ -114,10 +152,10 @@ def _insert_values(session: Session, events: PendingEvents) -> set[int]:
         cursor,
         f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES %s ON CONFLICT DO NOTHING RETURNING seq",
         [
-            (hub_id, r.seq, str(r.event_id), r.type, r.occurred_at, received_at, r.body.decode())
-            for r in events.rows
+            (hub_id, seq, str(event_id), type_, at, received_at, body)
+            for seq, event_id, type_, at, body in events.rows()
         ],
-        page_size=len(events.rows),
+        page_size=len(events.events),
         fetch=True,
     )
     return {seq for (seq,) in returned}
@@ -141,13 +179,7 @@ def _insert_core(session: Session, events: PendingEvents) -> set[int]:
         .returning(Event.seq)
     )
     params = [
-        {
-            "seq": r.seq,
-            "event_id": r.event_id,
-            "type": r.type,
-            "occurred_at": r.occurred_at,
-            "body": r.body.decode(),
-        }
-        for r in events.rows
+        {"seq": seq, "event_id": event_id, "type": type_, "occurred_at": at, "body": body}
+        for seq, event_id, type_, at, body in events.rows()
     ]
     return set(session.execute(stmt, params).scalars())

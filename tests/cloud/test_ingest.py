@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from sqlalchemy import select
 
 from cloud.db import DeadLetter, Event, Hub, StockBalance
 from cloud.stock import check_balances, stock_of
-from protocols import MAX_BATCH_BYTES, Ack
+from protocols import EVENT_TYPES, MAX_BATCH_BYTES, Ack
 from tests.cloud.factories import (
     batch,
     events_topic,
@@ -48,6 +49,27 @@ def test_a_valid_batch_is_stored_once_and_acknowledged(sessions):
     assert balances(sessions) == {("TEA-250", "store-a"): 50 - 2 - 2}
     hub = hub_row(sessions)
     assert (hub.acked_seq, hub.highest_seq) == (3, 3)
+
+
+def test_a_pretty_printed_batch_is_stored_as_sent(sessions):
+    events = [sale(1, [("TEA-250", 1)]), moved(2, "TEA-250", 5)]
+    events[0]["body"]["cashier"] = 'Asha \\ "the fast" \u00e9'  # Escapes survive storage.
+    payload = json.dumps(
+        {"v": 1, "hub": "till-1", "sent_at": events[0]["at"], "events": events}, indent="\t"
+    ).encode()
+
+    result = ingest(sessions, events_topic(), payload)
+
+    assert (result.stored, result.ack) == (2, Ack(seq=2))
+    with sessions() as session:
+        stored = session.scalars(select(Event).order_by(Event.seq)).all()
+    for row, sent in zip(stored, events, strict=True):
+        # Stored as sent, or re-encoded with defaults filled in: either way the same values.
+        kind = EVENT_TYPES[sent["type"]]
+        assert msgspec.convert(row.body, kind) == msgspec.convert(sent["body"], kind)
+    assert stored[0].body["cashier"] == 'Asha \\ "the fast" \u00e9'
+    assert str(stored[0].event_id) == events[0]["id"]
+    assert balances(sessions) == {("TEA-250", "store-a"): 4}
 
 
 def test_the_same_batch_again_changes_nothing(sessions):
