@@ -86,7 +86,7 @@ class SyncSection:
     batch_max_events: int = 500
     batch_max_bytes: int = 512 * 1024
     max_inflight_batches: int = 4  # Batches published but not yet acknowledged by the broker.
-    resend_after_s: float = 30.0  # Resend from the watermark when the ack has not moved.
+    resend_after_s: float = 10.0  # Resend from the watermark when the ack has not moved.
     poll_s: float = 0.25  # How often the publisher looks for new outbox rows.
 
 

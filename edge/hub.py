@@ -52,7 +52,7 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
     http = threading.Thread(target=server.run, name="http", daemon=True)
     sync.start()
     http.start()
-    log.info("Hub %s serving http://%s:%d", config.hub.id, config.http.host, server.effective_port)
+    log.info("Hub %s serving http://%s:%s", config.hub.id, config.http.host, server.effective_port)
     if ready is not None:
         ready.set()
     try:

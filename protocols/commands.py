@@ -8,7 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from .barcodes import GTIN_LENGTHS, is_valid_gtin
-from .errors import from_msgspec
+from .errors import InvalidPayload, blame, decode
 from .events import Code, RateBp, Schema, Text
 
 
@@ -43,7 +43,7 @@ class CatalogProduct(Schema):
     def __post_init__(self) -> None:
         for code in self.barcodes:
             if code.isdigit() and len(code) in GTIN_LENGTHS and not is_valid_gtin(code):
-                raise ValueError(f"barcode {code!r} looks like a GTIN but its check digit is wrong")
+                raise blame("barcodes", f"{code!r} looks like a GTIN but its check digit is wrong")
 
 
 class CatalogUpdate(Schema, tag_field="type", tag="catalog.update"):
@@ -60,24 +60,33 @@ class CatalogUpdate(Schema, tag_field="type", tag="catalog.update"):
 
 
 Command = CatalogUpdate  # Later commands join as a tagged union on "type".
+COMMAND_TYPES = ("catalog.update",)
+
+
+class _Kind(msgspec.Struct):
+    type: str | None = None
+
 
 _ack = msgspec.json.Decoder(Ack)
 _command = msgspec.json.Decoder(Command)
+_kind = msgspec.json.Decoder(_Kind)
 
 
 def parse_ack(raw: bytes | str) -> Ack:
-    try:
-        return _ack.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    return decode(_ack, raw)
 
 
 def parse_command(raw: bytes | str) -> Command:
     """Parse a message on a hub's cmd topic; raise InvalidPayload naming the broken field."""
-    try:
-        return _command.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    # msgspec treats the tag of a lone tagged struct as optional; a command must name itself.
+    kind = decode(_kind, raw).type
+    if kind is None:
+        raise InvalidPayload("type", "is required")
+    if kind not in COMMAND_TYPES:
+        raise InvalidPayload(
+            "type", f"unknown command type {kind!r} (known: {', '.join(COMMAND_TYPES)})"
+        )
+    return decode(_command, raw)
 
 
 def encode(message: msgspec.Struct) -> bytes:

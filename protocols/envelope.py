@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from .errors import InvalidPayload, from_msgspec
+from .errors import InvalidPayload, blame, decode, from_msgspec
 from .events import EVENT_TYPES, HubId, HubStatus, SaleCompleted, Schema, StockMoved, UtcTime
 
 PROTOCOL_VERSION = 1
@@ -57,6 +57,11 @@ class Batch(Schema):
     sent_at: UtcTime
     events: Annotated[list[Event], Meta(min_length=1, max_length=MAX_EVENTS_PER_BATCH)]
 
+    def __post_init__(self) -> None:
+        for i, event in enumerate(self.events):
+            if event.hub != self.hub:
+                raise blame(f"events.{i}.hub", f"must be the batch's hub {self.hub!r}")
+
 
 class _BatchHeader(Schema):
     v: Literal[1]
@@ -102,6 +107,10 @@ def encode_batch(hub: str, events_json: list[str], sent_at: datetime | None = No
     return head[:-1] + b',"events":[' + ",".join(events_json).encode() + b"]}"
 
 
+def _supported(version: object) -> bool:
+    return type(version) is int and version in SUPPORTED_VERSIONS
+
+
 def _unsupported(version: object, seq: int | None = None) -> InvalidPayload:
     return InvalidPayload(
         "v",
@@ -119,24 +128,25 @@ def parse_event(raw: str | bytes) -> SaleCompletedEvent | StockMovedEvent | HubS
     """
     try:
         return _event.decode(raw)
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, UnicodeDecodeError) as err:
         first_error = err
-    try:
-        data = _any.decode(raw)
-    except msgspec.DecodeError as err:
-        raise InvalidPayload("", f"not JSON: {err}") from None
+    data = decode(_any, raw)
     if not isinstance(data, dict):
         raise InvalidPayload("", f"an event must be a JSON object, got {type(data).__name__}")
     seq = data.get("seq") if type(data.get("seq")) is int else None
-    if data.get("v") not in SUPPORTED_VERSIONS:
+    if not _supported(data.get("v")):
         raise _unsupported(data.get("v"), seq)
-    if data.get("type") not in EVENT_TYPES:
+    kind = data.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise InvalidPayload(
             "type",
-            f"unknown event type {data.get('type')!r} (known: {', '.join(sorted(EVENT_TYPES))})",
+            f"unknown event type {kind!r} (known: {', '.join(sorted(EVENT_TYPES))})",
             seq=seq,
         )
-    bad = from_msgspec(first_error)
+    if isinstance(first_error, UnicodeDecodeError):
+        bad = InvalidPayload("", f"not valid UTF-8 (byte {first_error.start})")
+    else:
+        bad = from_msgspec(first_error)
     bad.seq = seq
     raise bad
 
@@ -153,10 +163,7 @@ def parse_batch(raw: bytes) -> Batch:
     good ones can still be stored.
     """
     _check_size(raw)
-    try:
-        return _batch.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    return decode(_batch, raw)
 
 
 def split_batch(raw: bytes) -> tuple[_BatchHeader, list[Any], list[tuple[InvalidPayload, bytes]]]:
@@ -165,18 +172,12 @@ def split_batch(raw: bytes) -> tuple[_BatchHeader, list[Any], list[tuple[Invalid
     Raises InvalidPayload when the batch itself, not one of its events, is unusable.
     """
     _check_size(raw)
-    try:
-        data = _any.decode(raw)
-    except msgspec.DecodeError as err:
-        raise InvalidPayload("", f"not JSON: {err}") from None
+    data = decode(_any, raw)
     if not isinstance(data, dict):
         raise InvalidPayload("", f"a batch must be a JSON object, got {type(data).__name__}")
-    if data.get("v") not in SUPPORTED_VERSIONS:
+    if not _supported(data.get("v")):
         raise _unsupported(data.get("v"))
-    try:
-        header = _header.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    header = decode(_header, raw)
     good, bad = [], []
     for i, item in enumerate(header.events):
         try:

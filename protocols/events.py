@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from .errors import from_msgspec
+from .errors import blame, decode
 
 # Hub ids and location codes appear in MQTT topics and URLs, so no '/', '+', '#' or spaces.
 HubId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -39,9 +39,10 @@ class SaleLine(Schema):
 
     def __post_init__(self) -> None:
         if self.net_minor + self.tax_minor != self.total_minor:
-            raise ValueError(
-                f"net_minor {self.net_minor} + tax_minor {self.tax_minor} "
-                f"!= total_minor {self.total_minor}"
+            raise blame(
+                "total_minor",
+                f"must equal net_minor {self.net_minor} + tax_minor {self.tax_minor}, "
+                f"got {self.total_minor}",
             )
 
 
@@ -75,16 +76,23 @@ class SaleCompleted(Schema):
     change_minor: Annotated[int, Meta(ge=0)]
 
     def __post_init__(self) -> None:
-        lines_total = sum(line.total_minor for line in self.lines)
+        lines_total = sum([line.total_minor for line in self.lines])
         if lines_total != self.total_minor:
-            raise ValueError(f"lines add up to {lines_total}, total_minor is {self.total_minor}")
+            raise blame(
+                "total_minor", f"must equal the lines' total {lines_total}, got {self.total_minor}"
+            )
         if self.net_minor + self.tax_minor != self.total_minor:
-            raise ValueError("net_minor + tax_minor must equal total_minor")
-        paid = sum(p.amount_minor for p in self.payments)
+            raise blame(
+                "total_minor",
+                f"must equal net_minor {self.net_minor} + tax_minor {self.tax_minor}, "
+                f"got {self.total_minor}",
+            )
+        paid = sum([p.amount_minor for p in self.payments])
         if paid - self.change_minor != self.total_minor:
-            raise ValueError(
-                f"payments {paid} minus change {self.change_minor} "
-                f"!= total_minor {self.total_minor}"
+            raise blame(
+                "payments",
+                f"add up to {paid}; minus change_minor {self.change_minor} that must equal "
+                f"total_minor {self.total_minor}",
             )
 
 
@@ -103,7 +111,7 @@ class StockMoved(Schema):
 
     def __post_init__(self) -> None:
         if self.delta == 0:
-            raise ValueError("delta must be a non-zero count of base units")
+            raise blame("delta", "must be a non-zero count of base units, got 0")
 
 
 class HubStatus(Schema):
@@ -129,7 +137,4 @@ _status = msgspec.json.Decoder(HubStatus)
 
 def parse_status(raw: bytes | str) -> HubStatus:
     """Parse a status topic payload; raise InvalidPayload naming the broken field."""
-    try:
-        return _status.decode(raw)
-    except msgspec.DecodeError as err:
-        raise from_msgspec(err) from None
+    return decode(_status, raw)

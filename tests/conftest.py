@@ -68,6 +68,9 @@ def write_broker_conf(path: Path, port: int, extra: str = "") -> Path:
     conf.write_text(
         f"listener {port} 127.0.0.1\n"
         "allow_anonymous true\n"
+        # As root, Mosquitto would switch to its own user and fail to write its persistence
+        # file here; the option is ignored when the tests do not run as root.
+        "user root\n"
         "persistence true\n"
         f"persistence_location {data}/\n"
         "max_queued_messages 100000\n"

@@ -21,7 +21,7 @@ def test_defaults_fill_every_section_but_the_hub_id():
     assert (config.http.host, config.http.port) == ("127.0.0.1", 8080)
     assert config.mqtt.port == 1883 and config.mqtt.session_expiry_s == 7 * 24 * 3600
     assert config.sync.batch_max_events == 500 and config.sync.batch_max_bytes == 512 * 1024
-    assert config.sync.resend_after_s == 30.0
+    assert config.sync.resend_after_s == 10.0
     assert config.till.cashier == "till"
 
 

@@ -73,11 +73,6 @@ def test_a_batch_over_one_mebibyte_is_refused_before_it_is_decoded():
         split_batch(raw + b" ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocols/README.md: an event's hub 'must equal the batch's and the topic's hub'; "
-    "parse_batch does not compare them (cloud ingest does, in _check_hubs)",
-)
 def test_an_event_from_another_hub_is_refused():
     with pytest.raises(InvalidPayload) as caught:
         parse_batch(dumps(batch(envelope(hub="till-2"), hub="till-1")))

@@ -45,7 +45,7 @@ def test_a_barcode_that_is_not_gtin_shaped_is_not_checked(code):
 
 
 CATALOG_BROKEN = [
-    ("type", "catalog.delete", "type", "Invalid value 'catalog.delete'"),
+    ("type", "catalog.delete", "type", "unknown command type 'catalog.delete'"),
     ("version", 0, "version", ">= 1"),
     ("version", 7.0, "version", "got `float`"),
     ("since", -1, "since", ">= 0"),
@@ -57,8 +57,8 @@ CATALOG_BROKEN = [
     ("products.0.unit_price_minor", -1, "products.0.unit_price_minor", ">= 0"),
     ("products.0.tax_rate_bp", 10_001, "products.0.tax_rate_bp", "<= 10000"),
     ("products.0.sold_by", "box", "products.0.sold_by", "Invalid enum value 'box'"),
-    ("products.0.barcodes", ["8901234567893"], "products.0", "'8901234567893'"),
-    ("products.0.barcodes", ["96385075"], "products.0", "check digit"),
+    ("products.0.barcodes", ["8901234567893"], "products.0.barcodes", "'8901234567893'"),
+    ("products.0.barcodes", ["96385075"], "products.0.barcodes", "check digit"),
     ("products.0.barcodes", ["has space"], "products.0.barcodes.0", "regex"),
     ("products.0.barcodes", ["1"] * 51, "products.0.barcodes", "length <= 50"),
     ("products.0.active", 1, "products.0.active", "Expected `bool`"),
@@ -82,11 +82,6 @@ def test_every_catalog_update_field_is_required(name):
     assert (caught.value.field, caught.value.reason) == (name, "is required")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="msgspec treats the tag of a lone tagged struct as optional, so a command "
-    "without 'type' parses as catalog.update",
-)
 def test_a_command_without_a_type_is_refused():
     with pytest.raises(InvalidPayload) as caught:
         parse_command(changed(catalog_update(), "type", drop=True))
