@@ -104,7 +104,7 @@ def test_products_are_added_changed_and_listed(db, capsys):
 def test_a_bad_product_is_refused_with_the_field(db, capsys):
     assert run("product", "add", "TEA", "Tea", "--price", "1", "--barcode", "4006381333932",
                "--database-url", db) == 1  # fmt: skip
-    assert "barcodes: barcode '4006381333932'" in capsys.readouterr().err
+    assert "barcodes: '4006381333932' looks like a GTIN" in capsys.readouterr().err
 
 
 def test_an_import_with_bad_rows_lists_them_all_and_imports_nothing(db, tmp_path, capsys):

@@ -185,7 +185,7 @@ BAD_EVENTS = {
     ),
     "totals that do not add up": (
         lambda e: e["body"].update(total_minor=e["body"]["total_minor"] + 1),
-        "events.1.body",
+        "events.1.body.total_minor",
         "",
     ),
     "unknown body field": (
