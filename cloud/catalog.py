@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from protocols import CatalogProduct, InvalidPayload
-from protocols.errors import from_msgspec
+from protocols.errors import decode, from_msgspec
 
 from .db import Barcode, Catalog, Product
-from .errors import Conflict, InvalidFile, NotFound, not_utf8
+from .errors import Conflict, InvalidFile, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,13 @@ FIELDS = tuple(CatalogProduct.__struct_fields__)
 
 def parse_product(data: bytes | Mapping[str, Any]) -> CatalogProduct:
     """Check a product against the contract's rules; raise InvalidPayload naming the field."""
-    try:
-        if isinstance(data, bytes | bytearray | str):
-            product = _product.decode(data)
-        else:
+    if isinstance(data, bytes | bytearray | str):
+        product = decode(_product, data)
+    else:
+        try:
             product = msgspec.convert(data, CatalogProduct)
-    except msgspec.DecodeError as err:
-        bad = from_msgspec(err)
-        if not bad.field and bad.reason.startswith("barcode"):
-            bad.field = "barcodes"  # Raised by CatalogProduct's own check, which has no path.
-        raise bad from None
-    except UnicodeDecodeError as err:
-        raise not_utf8(err) from None
+        except msgspec.ValidationError as err:
+            raise from_msgspec(err) from None
     repeated = sorted({c for c in product.barcodes if product.barcodes.count(c) > 1})
     if repeated:
         raise InvalidPayload("barcodes", f"{', '.join(repeated)} listed more than once")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from protocols import InvalidPayload
-
 
 class CloudError(Exception):
     """Something in the cloud side failed; the message says what and how to fix it."""
@@ -39,12 +37,3 @@ class InvalidFile(CloudError):
     def __init__(self, path: str, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(f"{path}: {len(problems)} problem(s), nothing imported")
-
-
-def not_utf8(err: UnicodeDecodeError) -> InvalidPayload:
-    """The contract's error for bytes that are not UTF-8 inside a JSON string.
-
-    msgspec raises UnicodeDecodeError for those rather than a DecodeError, and the protocols
-    parsers let it through; callers translate it with this.
-    """
-    return InvalidPayload("", f"not JSON: a string is not UTF-8 at byte {err.start}")

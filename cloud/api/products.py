@@ -8,16 +8,19 @@ import msgspec
 from flask import Blueprint, current_app, request
 
 from protocols import InvalidPayload
+from protocols.errors import decode
 
 from .. import catalog
 from ..db import Product
-from ..errors import BrokerUnavailable, not_utf8
+from ..errors import BrokerUnavailable
 from ..publish import MqttPublisher, push_catalog
 from .db import get_session
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("products", __name__, url_prefix="/api/products")
+
+_any = msgspec.json.Decoder()
 
 
 @bp.get("")
@@ -44,12 +47,7 @@ def create_product():
 
 @bp.put("/<sku>")
 def update_product(sku: str):
-    try:
-        changes = msgspec.json.decode(request.get_data())
-    except msgspec.DecodeError as err:
-        raise InvalidPayload("", f"not JSON: {err}") from None
-    except UnicodeDecodeError as err:
-        raise not_utf8(err) from None
+    changes = decode(_any, request.get_data())
     if not isinstance(changes, dict):
         raise InvalidPayload("", f"expected a JSON object of fields, got {type(changes).__name__}")
     session = get_session()

@@ -21,7 +21,6 @@ from protocols import Ack, InvalidPayload, parse_batch, split_batch
 from ..db import Event
 from ..db.upsert import dialect_of
 from ..deadletters import record_dead_letter
-from ..errors import not_utf8
 from ..stock import add_to_balances, sum_effects
 from .hubs import hub_of_topic, lock_hub, touch_hub, update_clock
 from .ledger import prepare_events, store_events
@@ -163,12 +162,9 @@ def ingest_batch(
 def _parse(payload: bytes) -> tuple[Any, Sequence[Any], list[tuple[InvalidPayload, bytes]]]:
     """(header, good events, [(error, raw event)]); the fast path when the whole batch is good."""
     try:
-        try:
-            batch = parse_batch(payload)
-        except InvalidPayload:
-            return split_batch(payload)
-    except UnicodeDecodeError as err:
-        raise not_utf8(err) from None
+        batch = parse_batch(payload)
+    except InvalidPayload:
+        return split_batch(payload)
     return batch, batch.events, []
 
 

@@ -9,9 +9,9 @@ import msgspec
 from sqlalchemy.orm import Session
 
 from protocols import SUPPORTED_VERSIONS, Ack, InvalidPayload, parse_status
+from protocols.errors import decode
 
 from ..deadletters import record_dead_letter
-from ..errors import not_utf8
 from ..publish.catalog import build_catalog_update
 from .hubs import hub_of_topic, lock_hub, touch_hub, update_clock
 from .result import IngestResult
@@ -23,6 +23,9 @@ class _ProtocolOnly(msgspec.Struct):
     """Just the protocol of a status, read leniently: a newer hub may say more than we know."""
 
     protocol: int
+
+
+_protocol_only = msgspec.json.Decoder(_ProtocolOnly)
 
 
 def ingest_status(
@@ -57,10 +60,7 @@ def ingest_status(
     except InvalidPayload as err:
         return reject(err)
     try:
-        try:
-            status = parse_status(payload)
-        except UnicodeDecodeError as err:
-            raise not_utf8(err) from None
+        status = parse_status(payload)
     except InvalidPayload as err:
         protocol = _protocol_of(payload)
         if protocol is None or protocol in SUPPORTED_VERSIONS:
@@ -116,8 +116,8 @@ def ingest_status(
 
 def _protocol_of(payload: bytes) -> int | None:
     try:
-        return msgspec.json.decode(payload, type=_ProtocolOnly).protocol
-    except (msgspec.DecodeError, UnicodeDecodeError):
+        return decode(_protocol_only, payload).protocol
+    except InvalidPayload:
         return None
 
 

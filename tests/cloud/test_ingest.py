@@ -207,7 +207,8 @@ def test_a_bad_event_is_dead_lettered_the_good_ones_stored_and_the_watermark_sto
     assert (result.stored, result.dead_lettered) == (2, 1)
     assert result.ack == Ack(seq=1)  # Seq 2 is not stored, so it is not acknowledged.
     [letter] = dead_letters(sessions)
-    assert (letter.hub_id, letter.seq, letter.field) == ("till-1", 2, field)
+    assert (letter.hub_id, letter.seq) == ("till-1", 2)
+    assert letter.field.startswith(field)
     assert reason_part in letter.reason
     assert json.loads(letter.payload) == bad  # The event alone, not the whole batch.
     assert ("BAD-SKU", "store-a") not in balances(sessions)

@@ -99,6 +99,9 @@ def test_two_workers_share_the_load_and_store_everything_once(start_worker, hub,
         hub.send(payload)
 
     hub.wait_for_ack(1000)
+    wait_until(
+        lambda: first.counts["messages"] + second.counts["messages"] == 25, what="resends handled"
+    )
     assert count(sessions, Event) == 1000
     assert first.counts["messages"] > 0 and second.counts["messages"] > 0
     stored = first.counts["stored"] + second.counts["stored"]
