@@ -105,11 +105,7 @@ def ingest_batch(
             seq=err.seq,
         )
 
-    new = store_events(
-        session,
-        pending,
-        above_highest=bool(unique) and min(e.seq for e in unique) > hub.highest_seq,
-    )
+    new = store_events(session, pending, highest_seq=hub.highest_seq)
     present, conflicts = _sort_out_old(session, hub_id, unique, repeats, new)
     for field, reason, event in conflicts:
         record_dead_letter(
