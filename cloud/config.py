@@ -82,7 +82,7 @@ class IngestConfig:
     """How ingest workers store hub batches."""
 
     clock_skew_flag_s: float = 120.0  # Flag a hub whose clock is further off than this.
-    threads: int = 2  # Database threads per worker; a second one overlaps parsing with I/O.
+    threads: int = 1  # Database threads per worker. To use more cores, run more workers.
     queue_size: int = 16  # Messages held between the MQTT thread and the database threads.
     retry_s: float = 5.0  # Wait before retrying a message after the database was unreachable.
 

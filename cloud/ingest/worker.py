@@ -5,9 +5,10 @@ number of them (on any number of machines) split the hubs' messages between them
 
 Inside one worker, paho's network thread only queues each message; `threads` database
 threads each take one, ingest it in one session, commit once, then publish the retained ack
-and finally PUBACK the message to the broker (manual acks). While one thread waits on the
-database another parses, which is most of a worker's CPU. The MQTT 5 receive maximum keeps
-the broker from sending more unacknowledged messages than the queue is meant to hold.
+and finally PUBACK the message to the broker (manual acks). Parsing is most of a worker's CPU
+and holds the GIL, so one thread per worker and one worker per core use a machine best; a
+second thread only helps a lone worker overlap parsing with the database. The MQTT 5 receive
+maximum keeps the broker from sending more unacknowledged messages than the queue should hold.
 
 A database outage holds the message and retries it; nothing is acknowledged that is not
 committed. A message the database refuses outright is dead-lettered, and the worker goes on.
