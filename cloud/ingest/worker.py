@@ -22,6 +22,7 @@ import queue
 import signal
 import sqlite3
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import exc as sa_exc
 
-from protocols import Ack, Topics, encode
+from protocols import Ack, InvalidPayload, Topics, encode
 from protocols.topics import INGEST_SUBSCRIPTIONS, QOS
 
 from ..config import CloudConfig
@@ -38,6 +39,7 @@ from ..db import make_engine, make_sessionmaker
 from ..deadletters import record_dead_letter
 from ..publish.mqtt import broker_name, make_client
 from . import ingest_message
+from .hubs import hub_of_topic
 from .result import IngestResult
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,8 @@ class IngestWorker:
         self._stopping = threading.Event()
         self._connection = 0
         self._ready = threading.Event()
-        self._acks: dict[str, Ack] = {}
-        self._acks_lock = threading.Lock()
+        self._acks: dict[str, Ack] = {}  # The last ack published per hub.
+        self._lock = threading.Lock()
         self._db_down = False
 
     # MQTT side, on paho's network thread.
@@ -170,10 +172,13 @@ class IngestWorker:
         if self._db_down:
             self._db_down = False
             log.info("database is back; ingest continues")
-        self.counts["messages"] += 1
-        self.counts["stored"] += result.stored
-        self.counts["duplicates"] += result.duplicates
-        self.counts["dead_lettered"] += result.dead_lettered
+        with self._lock:
+            self.counts.update(
+                messages=1,
+                stored=result.stored,
+                duplicates=result.duplicates,
+                dead_lettered=result.dead_lettered,
+            )
         self._publish(result)
         return True
 
@@ -190,7 +195,11 @@ class IngestWorker:
         return result
 
     def _dead_letter(self, message: _Message, err: Exception) -> bool:
-        first_line = _first_line(err)[:500]
+        """Keep a message that could not be stored for a reason other than an outage."""
+        try:
+            hub_id = hub_of_topic(message.topic)
+        except InvalidPayload:
+            hub_id = None
         try:
             with self.sessions() as session:
                 record_dead_letter(
@@ -198,14 +207,16 @@ class IngestWorker:
                     topic=message.topic,
                     payload=message.payload,
                     field="",
-                    reason=f"the database refused it: {type(err).__name__}: {first_line}",
+                    reason=f"could not be stored: {type(err).__name__}: {_first_line(err)[:500]}",
                     at=message.received_at,
+                    hub_id=hub_id,
                 )
                 session.commit()
         except Exception:
             log.exception("could not dead-letter a message on %s either", message.topic)
             return False
-        self.counts["dead_lettered"] += 1
+        with self._lock:
+            self.counts["dead_lettered"] += 1
         return True
 
     def _publish(self, result: IngestResult) -> None:
@@ -214,7 +225,7 @@ class IngestWorker:
             return
         topics = Topics(result.hub)
         if result.ack is not None:
-            with self._acks_lock:
+            with self._lock:
                 # Two threads can finish batches of one hub in either order; never let the
                 # retained watermark step back. An equal ack is sent again: it may be a resend
                 # from a hub that missed the first one.
@@ -260,13 +271,10 @@ class IngestWorker:
         if self._stopping.is_set():
             return
         self.client.unsubscribe(list(INGEST_SUBSCRIPTIONS))
-        deadline = threading.Event()
-        timer = threading.Timer(drain_timeout_s, deadline.set)
-        timer.start()
-        while self._queue.unfinished_tasks and not deadline.wait(0.05):
-            pass
-        timer.cancel()
-        self._stopping.set()
+        deadline = time.monotonic() + drain_timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._stopping.set()  # Also ends a retry loop waiting for the database.
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
