@@ -27,7 +27,6 @@ from .errors import Conflict, InvalidFile, NotFound
 log = logging.getLogger(__name__)
 
 _product = msgspec.json.Decoder(CatalogProduct)
-FIELDS = tuple(CatalogProduct.__struct_fields__)
 
 
 def parse_product(data: bytes | Mapping[str, Any]) -> CatalogProduct:
@@ -49,14 +48,15 @@ def current_version(session: Session) -> int:
     return session.execute(select(Catalog.version).where(Catalog.id == 1)).scalar_one()
 
 
-def _bump_version(session: Session) -> int:
-    """Take the next catalog version; the row lock orders concurrent catalog changes."""
-    return session.execute(
-        update(Catalog)
-        .where(Catalog.id == 1)
-        .values(version=Catalog.version + 1)
-        .returning(Catalog.version)
-    ).scalar_one()
+def lock_catalog(session: Session) -> int:
+    """Lock the catalog for this transaction and return its version.
+
+    Every change takes this lock before it reads anything, so concurrent changes happen one
+    after the other and each sees the ones before it: no lost update, no SKU or barcode
+    taken twice. (SQLite has no row locks, but its transactions begin IMMEDIATE.)
+    """
+    query = select(Catalog.version).where(Catalog.id == 1).with_for_update()
+    return session.execute(query).scalar_one()
 
 
 def as_catalog_product(product: Product) -> CatalogProduct:
@@ -93,6 +93,7 @@ def list_products(session: Session, *, since: int = 0) -> list[Product]:
 
 def create_product(session: Session, product: CatalogProduct) -> Product:
     """Add a new product; raise Conflict if its SKU or one of its barcodes is taken."""
+    lock_catalog(session)
     if session.get(Product, product.sku) is not None:
         raise Conflict("sku", f"product {product.sku!r} already exists; update it instead")
     return save_products(session, [product]).changed[0]
@@ -104,6 +105,7 @@ def update_product(session: Session, sku: str, changes: Mapping[str, Any]) -> Pr
     The merged product is checked like a new one. A change that changes nothing does not
     take a new catalog version.
     """
+    lock_catalog(session)
     existing = get_product(session, sku)
     if "sku" in changes and changes["sku"] != sku:
         raise InvalidPayload("sku", f"cannot change a product's sku ({sku!r}); add a new product")
@@ -127,6 +129,7 @@ def save_products(session: Session, products: Iterable[CatalogProduct]) -> SaveR
     Products identical to what is stored are left alone; if nothing differs, the catalog
     version stays where it was.
     """
+    current = lock_catalog(session)
     products = list(products)
     skus = [p.sku for p in products]
     repeated = sorted({s for s in skus if skus.count(s) > 1})
@@ -137,9 +140,10 @@ def save_products(session: Session, products: Iterable[CatalogProduct]) -> SaveR
         p for p in products if p.sku not in existing or as_catalog_product(existing[p.sku]) != p
     ]
     if not todo:
-        return SaveResult([], [], len(products), current_version(session))
+        return SaveResult([], [], len(products), current)
     _check_barcodes(session, todo)
-    version = _bump_version(session)
+    version = current + 1
+    session.execute(update(Catalog).where(Catalog.id == 1).values(version=version))
     created, changed, relabelled = [], [], []
     for new in todo:
         row = existing.get(new.sku)

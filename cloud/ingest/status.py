@@ -123,7 +123,8 @@ def _protocol_of(payload: bytes) -> int | None:
 
 def _refusal(protocol: int) -> str:
     speaks = ", ".join(map(str, sorted(SUPPORTED_VERSIONS)))
-    return f"protocol {protocol} is not supported (this cloud speaks {speaks}); upgrade the cloud"
+    fix = "upgrade the cloud" if protocol > max(SUPPORTED_VERSIONS) else "upgrade the hub"
+    return f"protocol {protocol} is not supported (this cloud speaks {speaks}); {fix}"
 
 
 def _log_refusal(hub_id: str, before: str | None, now: str | None) -> None:
