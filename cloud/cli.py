@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from .config import CloudConfig
 
-log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 
