@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,12 @@ def ingest(
 def count(sessions: sessionmaker[Session], model: type) -> int:
     with sessions() as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until(check: Callable[[], T], timeout_s: float = 15.0, what: str = "condition") -> T:

@@ -16,8 +16,7 @@ import pytest
 from cloud import cli
 from cloud.db import StockBalance, make_engine, make_sessionmaker
 from tests.cloud.factories import batch, events_topic, moved, sales_batch, status, status_topic
-from tests.cloud.helpers import FakeHub, ingest, wait_until
-from tests.conftest import free_port, wait_for_port
+from tests.cloud.helpers import FakeHub, free_port, ingest, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -217,13 +216,20 @@ def test_the_ingest_command_runs_until_sigterm(pg_url, pg_engine, broker):
     assert "ingest worker stopped" in out
 
 
+def _get_json(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return json.load(reply)
+    except OSError:
+        return None  # Not listening yet.
+
+
 def test_the_api_command_serves_until_sigterm(pg_url, pg_engine):
     port = free_port()
     api = _start(["api", "--port", str(port), "--workers", "1", "--database-url", pg_url], {})
     try:
-        wait_for_port(port, timeout_s=30)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as reply:
-            assert json.load(reply)["status"] == "ok"
+        health = wait_until(lambda: _get_json(f"http://127.0.0.1:{port}/api/health"), 30, "API")
+        assert health["status"] == "ok"
     finally:
         api.send_signal(signal.SIGTERM)
         out, _ = api.communicate(timeout=30)
