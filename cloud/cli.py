@@ -479,7 +479,7 @@ def cmd_hubs(args: argparse.Namespace) -> int:
                 h.first_missing_seq,
                 None
                 if h.clock_offset_s is None
-                else f"{h.clock_offset_s:+.1f}" + (" OFF" if h.clock_off else ""),
+                else f"{h.clock_offset_s or 0.0:+.1f}" + (" OFF" if h.clock_off else ""),
                 h.protocol,
                 h.software,
                 h.catalog_version,
