@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from protocols import InvalidPayload
+
 from .db import DeadLetter
 from .db.upsert import insert_for
 
@@ -23,16 +25,19 @@ log = logging.getLogger(__name__)
 
 def record_dead_letter(
     session: Session,
+    error: InvalidPayload,
     *,
     topic: str,
     payload: bytes,
-    field: str,
-    reason: str,
     at: datetime,
     hub_id: str | None = None,
     seq: int | None = None,
 ) -> int:
-    """Keep a refused payload, or count another attempt of one already kept; return attempts."""
+    """Keep a refused payload with its error, or count another attempt; return the attempts.
+
+    `seq` is given for one event of a batch, so that its resends find the same row.
+    """
+    field, reason = error.field, error.reason
     if hub_id is None:
         seq = None  # A seq means nothing without the hub that numbered it.
     digest = hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()

@@ -33,9 +33,7 @@ def ingest_message(
             session, topic, payload, received_at, clock_skew_flag_s=clock_skew_flag_s
         )
     err = InvalidPayload("topic", f"{topic!r} is neither a hub's events nor its status topic")
-    record_dead_letter(
-        session, topic=topic, payload=payload, field=err.field, reason=err.reason, at=received_at
-    )
+    record_dead_letter(session, err, topic=topic, payload=payload, at=received_at)
     return IngestResult(hub=None, dead_lettered=1)
 
 

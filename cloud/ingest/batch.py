@@ -44,15 +44,21 @@ def ingest_batch(
     stored. Dead-lettered events are not acknowledged, so the watermark stops before them.
     """
 
-    def reject(err: InvalidPayload, hub_id: str | None = None) -> None:
+    def reject(
+        err: InvalidPayload,
+        hub_id: str | None = None,
+        event: bytes | None = None,
+        seq: int | None = None,
+    ) -> None:
+        """Dead-letter the whole payload, or one `event` of it with its `seq`."""
         record_dead_letter(
             session,
+            err,
             topic=topic,
-            payload=payload,
-            field=err.field,
-            reason=err.reason,
+            payload=payload if event is None else event,
             at=received_at,
             hub_id=hub_id,
+            seq=seq,
         )
 
     try:
@@ -94,30 +100,12 @@ def ingest_batch(
             hub=hub_id, acked_seq=hub.acked_seq, dead_lettered=1, ack=Ack(seq=hub.acked_seq)
         )
     for err, raw in bad:
-        record_dead_letter(
-            session,
-            topic=topic,
-            payload=raw,
-            field=err.field,
-            reason=err.reason,
-            at=received_at,
-            hub_id=hub_id,
-            seq=err.seq,
-        )
+        reject(err, hub_id, raw, err.seq)
 
     new = store_events(session, pending, highest_seq=hub.highest_seq)
     present, conflicts = _sort_out_old(session, hub_id, unique, repeats, new)
-    for field, reason, event in conflicts:
-        record_dead_letter(
-            session,
-            topic=topic,
-            payload=msgspec.json.encode(event),
-            field=field,
-            reason=reason,
-            at=received_at,
-            hub_id=hub_id,
-            seq=event.seq,
-        )
+    for err, event in conflicts:
+        reject(err, hub_id, msgspec.json.encode(event), event.seq)
     if len(new) < len(unique):  # Only events stored now change stock.
         effects = sum_effects(e.body for e in unique if e.seq in new)
     add_to_balances(session, effects)
@@ -190,7 +178,7 @@ def _first_per_seq(events: Sequence[Any]) -> tuple[list[Any], list[Any]]:
 
 def _sort_out_old(
     session: Session, hub_id: str, unique: list[Any], repeats: list[Any], new: set[int]
-) -> tuple[set[int], list[tuple[str, str, Any]]]:
+) -> tuple[set[int], list[tuple[InvalidPayload, Any]]]:
     """Return the seqs now stored, and the events that clash with what is stored.
 
     An event that was not new is a duplicate when the same (hub, seq) is stored with the same
@@ -228,7 +216,7 @@ def _sort_out_old(
         else:
             hub, seq = owners.get(event.id, ("?", "?"))
             reason = f"event id {event.id} is already stored as hub {hub} seq {seq}"
-        conflicts.append(("id", reason, event))
+        conflicts.append((InvalidPayload("id", reason, seq=event.seq), event))
     return new | set(stored), conflicts
 
 

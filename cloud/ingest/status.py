@@ -45,13 +45,7 @@ def ingest_status(
 
     def reject(err: InvalidPayload, hub_id: str | None = None) -> IngestResult:
         record_dead_letter(
-            session,
-            topic=topic,
-            payload=payload,
-            field=err.field,
-            reason=err.reason,
-            at=received_at,
-            hub_id=hub_id,
+            session, err, topic=topic, payload=payload, at=received_at, hub_id=hub_id
         )
         return IngestResult(hub=hub_id, dead_lettered=1)
 

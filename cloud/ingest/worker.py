@@ -202,12 +202,12 @@ class IngestWorker:
             hub_id = None
         try:
             with self.sessions() as session:
+                reason = f"could not be stored: {type(err).__name__}: {_first_line(err)[:500]}"
                 record_dead_letter(
                     session,
+                    InvalidPayload("", reason),
                     topic=message.topic,
                     payload=message.payload,
-                    field="",
-                    reason=f"could not be stored: {type(err).__name__}: {_first_line(err)[:500]}",
                     at=message.received_at,
                     hub_id=hub_id,
                 )
