@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "__init__"})
+BENCHMARKS = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "common", "__init__"})
 
 
 def main(argv: list[str] | None = None) -> int:
