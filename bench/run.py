@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "common", "__init__"})
+NOT_BENCHMARKS = {"run", "common", "__init__"}
+BENCHMARKS = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in NOT_BENCHMARKS)
 
 
 def main(argv: list[str] | None = None) -> int:
