@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.config import CloudConfig, load_config
 from cloud.ingest import IngestResult, ingest_message
+from tests.support import wait_until
 
 T = TypeVar("T")
 
@@ -42,24 +41,6 @@ def ingest(
 def count(sessions: sessionmaker[Session], model: type) -> int:
     with sessions() as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check: Callable[[], T], timeout_s: float = 15.0, what: str = "condition") -> T:
-    """Poll `check` until it returns something truthy; fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout_s} s (last: {value!r})")
-        time.sleep(0.05)
 
 
 class FakeHub:

@@ -15,7 +15,8 @@ from tests.cloud.factories import (
     status,
     status_topic,
 )
-from tests.cloud.helpers import FakeHub, ingest, settings, wait_until
+from tests.cloud.helpers import FakeHub, ingest, settings
+from tests.support import wait_until
 
 TEA = {
     "sku": "TEA-250",

@@ -16,7 +16,8 @@ import pytest
 from cloud import cli
 from cloud.db import StockBalance, make_engine, make_sessionmaker
 from tests.cloud.factories import batch, events_topic, moved, sales_batch, status, status_topic
-from tests.cloud.helpers import FakeHub, free_port, ingest, wait_until
+from tests.cloud.helpers import FakeHub, ingest
+from tests.support import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from cloud.db import DeadLetter, Event, make_sessionmaker
 from cloud.ingest.worker import IngestWorker
 from protocols import CatalogProduct
 from tests.cloud.factories import batch, sale, sales_batch, status
-from tests.cloud.helpers import FakeHub, count, settings, wait_until
+from tests.cloud.helpers import FakeHub, count, settings
+from tests.support import wait_until
 
 
 @pytest.fixture

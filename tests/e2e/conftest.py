@@ -16,22 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Broker, free_port, wait_for_port
+from tests.conftest import Broker
 from tests.e2e.netcut import CuttableLink
+from tests.support import free_port, wait_for_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(check: Callable[[], object], timeout_s: float = 30.0, what: str = "") -> object:
-    """Poll `check` until it returns something truthy; fail naming `what` if it never does."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout_s} s waiting for {what or check}")
-        time.sleep(0.05)
 
 
 def http(method: str, url: str, body: object | None = None) -> tuple[int, dict]:

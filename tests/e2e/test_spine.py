@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 
 from protocols import CatalogProduct, CatalogUpdate, Topics, encode, gtin_check_digit, parse_event
-from tests.e2e.conftest import wait_until
+from tests.support import wait_until
 
 BARCODE = "890123456789" + str(gtin_check_digit("890123456789"))
 TEA = {

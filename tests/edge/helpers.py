@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
@@ -24,6 +21,7 @@ from protocols import (
     parse_batch,
     parse_status,
 )
+from tests.support import wait_until
 
 T = TypeVar("T")
 
@@ -78,24 +76,6 @@ CATALOG = CatalogUpdate(
         ),
     ],
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check: Callable[[], T], timeout_s: float = 20.0, what: str = "the condition") -> T:
-    """Poll `check` until it returns something truthy and return that; fail at the deadline."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.05)
 
 
 class FakeCloud:

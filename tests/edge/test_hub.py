@@ -16,7 +16,8 @@ import pytest
 
 from edge.hub import run
 from edge.store import apply_update, open_db, sync_state
-from tests.edge.helpers import CATALOG, free_port, retained_status, wait_until
+from tests.edge.helpers import CATALOG, retained_status
+from tests.support import free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 HUB = "till-1"

@@ -10,7 +10,7 @@ import msgspec
 from edge.cart import cart
 from edge.store import catalog_version, checkout, sync_state
 from protocols import MAX_BATCH_BYTES, PROTOCOL_VERSION, CatalogProduct, CatalogUpdate
-from tests.edge.helpers import wait_until
+from tests.support import wait_until
 
 HUB = "till-1"
 
