@@ -88,6 +88,9 @@ class SyncSection:
     max_inflight_batches: int = 4  # Batches published but not yet acknowledged by the broker.
     resend_after_s: float = 10.0  # Resend from the watermark when the ack has not moved.
     poll_s: float = 0.25  # How often the publisher looks for new outbox rows.
+    # How often a connected hub refreshes its retained status, so the cloud's view of its
+    # last seq (its backlog) and of its clock stays current.
+    status_every_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,12 @@ def _check(config: HubConfig) -> None:
             "a positive number of seconds",
         ),
         (0 < sync.poll_s <= 60, "sync.poll_s", sync.poll_s, "between 0 and 60 seconds"),
+        (
+            sync.status_every_s >= 1,
+            "sync.status_every_s",
+            sync.status_every_s,
+            "at least 1 second",
+        ),
         (
             1 <= len(config.till.cashier) <= 200,
             "till.cashier",

@@ -63,6 +63,7 @@ class Publisher:
         self._next_seq = 1
         self._inflight: list[tuple[mqtt.MQTTMessageInfo, int]] = []
         self._progress_at = time.monotonic()
+        self._status_at = 0.0
         self._resend_after_s = config.sync.resend_after_s
         self._denied: str | None = None
         self._stalled = False
@@ -108,6 +109,8 @@ class Publisher:
         if self.connected and not stop.is_set():
             self._resend_if_stalled()
             self._fill_window(db)
+            if time.monotonic() - self._status_at >= self.config.sync.status_every_s:
+                self._publish_online(db)
 
     def _handle(self, db: sqlite3.Connection, item: tuple) -> None:
         kind = item[0]
@@ -149,7 +152,11 @@ class Publisher:
         # dropped may or may not have reached it.
         self._rewind()
         outbox.set_connected(db, True)
+        self._publish_online(db)
+
+    def _publish_online(self, db: sqlite3.Connection) -> None:
         self.link.publish_status(self._status(db, "online"))
+        self._status_at = time.monotonic()
 
     def _on_cmd(self, db: sqlite3.Connection, message: mqtt.MQTTMessage, attempt: int) -> None:
         """Apply a command, then acknowledge it; a busy database gets a few more tries."""
@@ -165,7 +172,7 @@ class Publisher:
             changed = False
         self.link.ack(message)
         if changed and self.connected:
-            self.link.publish_status(self._status(db, "online"))
+            self._publish_online(db)
 
     def _on_ack(self, db: sqlite3.Connection, payload: bytes) -> None:
         try:

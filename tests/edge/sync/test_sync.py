@@ -37,6 +37,21 @@ def test_the_hub_announces_itself_online_with_its_catalog_and_last_seq(
     wait_until(lambda: sync_state(db).connected, what="the link to be recorded as up")
 
 
+def test_a_connected_hub_refreshes_its_status_so_the_cloud_sees_its_backlog(
+    db, sync_config, cloud, start_sync
+):
+    config = sync_config(sync={"status_every_s": 1.0})
+    start_sync(config)
+    wait_until(lambda: cloud.last_status(HUB), what="the hub's first status")
+    first = cloud.last_status(HUB).last_seq
+    sell(db, config, 2)  # No reconnect and no catalog change: only the timer says so.
+    status = wait_until(
+        lambda: (s := cloud.last_status(HUB)) and s.last_seq == first + 2 and s,
+        what="a status with the new last seq",
+    )
+    assert status.state == "online"
+
+
 def test_the_outbox_reaches_the_cloud_in_batches_with_the_right_envelopes(
     db, sync_config, cloud, start_sync
 ):
