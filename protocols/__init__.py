@@ -18,7 +18,15 @@ from .envelope import (
     utc_now,
 )
 from .errors import InvalidPayload
-from .events import EVENT_TYPES, HubStatus, SaleCompleted, StockMoved, parse_status
+from .events import (
+    EVENT_TYPES,
+    DeviceStatus,
+    HubStatus,
+    LocationFix,
+    SaleCompleted,
+    StockMoved,
+    parse_status,
+)
 from .topics import Topics
 
 __all__ = [
@@ -26,10 +34,12 @@ __all__ = [
     "Batch",
     "CatalogProduct",
     "CatalogUpdate",
+    "DeviceStatus",
     "EVENT_TYPES",
     "Event",
     "HubStatus",
     "InvalidPayload",
+    "LocationFix",
     "MAX_BATCH_BYTES",
     "MAX_EVENTS_PER_BATCH",
     "PROTOCOL_VERSION",

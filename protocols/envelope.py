@@ -10,7 +10,17 @@ import msgspec
 from msgspec import Meta
 
 from .errors import InvalidPayload, blame, decode, from_msgspec
-from .events import EVENT_TYPES, HubId, HubStatus, SaleCompleted, Schema, StockMoved, UtcTime
+from .events import (
+    EVENT_TYPES,
+    DeviceStatus,
+    HubId,
+    HubStatus,
+    LocationFix,
+    SaleCompleted,
+    Schema,
+    StockMoved,
+    UtcTime,
+)
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -45,7 +55,17 @@ class HubStatusEvent(_Envelope, tag="hub.status"):
     body: HubStatus
 
 
-Event = Union[SaleCompletedEvent, StockMovedEvent, HubStatusEvent]  # noqa: UP007
+class LocationFixEvent(_Envelope, tag="location.fix"):
+    body: LocationFix
+
+
+class DeviceStatusEvent(_Envelope, tag="device.status"):
+    body: DeviceStatus
+
+
+Event = Union[  # noqa: UP007
+    SaleCompletedEvent, StockMovedEvent, HubStatusEvent, LocationFixEvent, DeviceStatusEvent
+]
 assert {cls.__struct_config__.tag for cls in Event.__args__} == set(EVENT_TYPES)
 
 
@@ -120,7 +140,7 @@ def _unsupported(version: object, seq: int | None = None) -> InvalidPayload:
     )
 
 
-def parse_event(raw: str | bytes) -> SaleCompletedEvent | StockMovedEvent | HubStatusEvent:
+def parse_event(raw: str | bytes) -> Event:
     """Validate one envelope and its body; raise InvalidPayload naming the broken field.
 
     The version and type are checked first so that an event from a newer hub is refused as
@@ -188,7 +208,7 @@ def split_batch(raw: bytes) -> tuple[_BatchHeader, list[Any], list[tuple[Invalid
     return header, good, bad
 
 
-def encode_body(event: SaleCompletedEvent | StockMovedEvent | HubStatusEvent) -> bytes:
+def encode_body(event: Event) -> bytes:
     """The body of a parsed event as compact JSON, for storing beside its envelope columns."""
     return msgspec.json.encode(event.body)
 

@@ -126,10 +126,43 @@ class HubStatus(Schema):
     clock: UtcTime
 
 
+class LocationFix(Schema):
+    """A position from a van hub's GPS receiver, in exact integers.
+
+    Latitude and longitude are in 1e-7 degrees (about 1 cm), speed in mm/s, course in
+    hundredths of a degree clockwise from true north, altitude in mm above mean sea level.
+    `fixed_at` is the receiver's UTC time of the fix, which is better than the hub's clock.
+    """
+
+    lat_e7: Annotated[int, Meta(ge=-900_000_000, le=900_000_000)]
+    lon_e7: Annotated[int, Meta(ge=-1_800_000_000, le=1_800_000_000)]
+    fixed_at: UtcTime
+    quality: Literal["gps", "dgps", "rtk", "float_rtk", "estimated"]
+    speed_mm_s: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    course_cdeg: Annotated[int, Meta(ge=0, le=35_999)] | None = None
+    satellites: Annotated[int, Meta(ge=0, le=255)] | None = None
+    hdop_centi: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    altitude_mm: Annotated[int, Meta(ge=-1_000_000_000, le=100_000_000)] | None = None
+
+
+DeviceFamily = Literal["scanner", "scale", "camera", "printer", "drawer", "gps"]
+
+
+class DeviceStatus(Schema):
+    """A device at a hub changed state: `connected`, `disconnected` or `error` with a reason."""
+
+    device: Code
+    family: DeviceFamily
+    state: Literal["connected", "disconnected", "error"]
+    reason: Annotated[str, Meta(max_length=300)] | None = None
+
+
 EVENT_TYPES: dict[str, type[Schema]] = {
     "sale.completed": SaleCompleted,
     "stock.moved": StockMoved,
     "hub.status": HubStatus,
+    "location.fix": LocationFix,
+    "device.status": DeviceStatus,
 }
 
 _status = msgspec.json.Decoder(HubStatus)

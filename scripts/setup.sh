@@ -76,6 +76,17 @@ if ! venv_ok && ! find_python >/dev/null; then
   fi
 fi
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# pyzbar loads libzbar at run time; evdev has no wheel and compiles against the kernel's
+# input headers, so a compiler and the Python headers are needed before pip runs.
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+if ! { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import evdev' 2>/dev/null; }; then
+  command -v cc >/dev/null || missing+=(build-essential)
+  [ -e /usr/include/linux/input.h ] || missing+=(linux-libc-dev)
+  py=$(find_python || echo python3)
+  if ! "$py" -c 'import sys, sysconfig, os; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.h")))' 2>/dev/null; then
+    missing+=("$(basename "$py")-dev")
+  fi
+fi
 if [ "$want_postgres" = 1 ]; then
   target=$(pg_target)
   read -r pg_host pg_port <<<"$target"

@@ -84,7 +84,32 @@ def status_body() -> dict[str, Any]:
     }
 
 
-BODIES = {"sale.completed": sale_body, "stock.moved": stock_body, "hub.status": status_body}
+def fix_body() -> dict[str, Any]:
+    """A van on the Bengaluru outer ring road, 12.9352 N 77.6245 E, at 11.2 m/s."""
+    return {
+        "lat_e7": 129352000,
+        "lon_e7": 776245000,
+        "fixed_at": "2026-11-25T07:24:59Z",
+        "quality": "gps",
+        "speed_mm_s": 11200,
+        "course_cdeg": 27450,
+        "satellites": 9,
+        "hdop_centi": 90,
+        "altitude_mm": 920000,
+    }
+
+
+def device_body() -> dict[str, Any]:
+    return {"device": "receipt", "family": "printer", "state": "error", "reason": "paper out"}
+
+
+BODIES = {
+    "sale.completed": sale_body,
+    "stock.moved": stock_body,
+    "hub.status": status_body,
+    "location.fix": fix_body,
+    "device.status": device_body,
+}
 
 
 def envelope(type: str = "sale.completed", seq: int = 42, hub: str = "till-1") -> dict[str, Any]:
