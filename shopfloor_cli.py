@@ -12,13 +12,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="shopfloor",
         description="shopfloor store system: hub (till, warehouse, van) and cloud control plane.",
     )
-    sides = parser.add_subparsers(dest="side", required=True, metavar="{hub,cloud}")
+    sides = parser.add_subparsers(dest="side", required=True, metavar="COMMAND")
     # Each side registers its own subcommands and imports its heavy modules only when run.
     from cloud import cli as cloud_cli
     from edge import cli as edge_cli
+    from edge.devices import cli as devices_cli
 
     edge_cli.register(sides)
     cloud_cli.register(sides)
+    devices_cli.register(sides)
     return parser
 
 

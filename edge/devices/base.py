@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import threading
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 
 class DeviceError(Exception):
@@ -34,6 +36,31 @@ class DeviceState:
     family: str
     state: State
     reason: str | None = None
+
+    def as_event(self) -> tuple[str, dict[str, Any]]:
+        """The outbox event this becomes (protocols `device.status`)."""
+        body = {"device": self.device, "family": self.family, "state": str(self.state)}
+        return "device.status", body | ({"reason": self.reason} if self.reason else {})
+
+
+class Recordable(Protocol):
+    """A bus message the hub records as an outbox event (device.status, location.fix)."""
+
+    def as_event(self) -> tuple[str, dict[str, Any]]: ...
+
+
+class Driver(Protocol):
+    """What the device manager runs for each configured device, each in its own thread.
+
+    A family's driver is built as `XDriver(config: XConfig, bus: Bus)`; it publishes its
+    readings and every DeviceState change on the bus, and owns exactly one reconnect loop.
+    """
+
+    name: str
+    family: str
+
+    def run(self, stop: threading.Event) -> None:
+        """Keep the device open until `stop` is set, reopening it after every unplug."""
 
 
 class Backoff:

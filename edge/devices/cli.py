@@ -1,0 +1,17 @@
+"""Technicians' commands for devices: `shopfloor decode`, `nmea`, `parse-code`, `sim ...`.
+
+Each family registers its own commands; their output is one JSON object per line so that
+scripts can read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add every device family's commands to the `shopfloor` parser's subparsers."""
+    # Each family's cli module imports nothing heavy at module level.
+    families: tuple[Any, ...] = ()
+    for family in families:
+        family.register(subparsers)
