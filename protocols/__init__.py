@@ -1,6 +1,7 @@
 """The wire contract shared by hub and cloud: envelope, topics, event schemas, commands."""
 
 from .barcodes import gtin_check_digit, is_valid_gtin
+from .codes import ScannedCode, VariableMeasureRule, interpret
 from .commands import Ack, CatalogProduct, CatalogUpdate, encode, parse_ack, parse_command
 from .envelope import (
     MAX_BATCH_BYTES,
@@ -45,13 +46,16 @@ __all__ = [
     "PROTOCOL_VERSION",
     "SUPPORTED_VERSIONS",
     "SaleCompleted",
+    "ScannedCode",
     "StockMoved",
     "Topics",
+    "VariableMeasureRule",
     "encode",
     "encode_batch",
     "encode_body",
     "encode_event",
     "gtin_check_digit",
+    "interpret",
     "is_valid_gtin",
     "parse_ack",
     "parse_batch",
