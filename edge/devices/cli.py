@@ -12,6 +12,8 @@ from typing import Any
 def register(subparsers: Any) -> None:
     """Add every device family's commands to the `shopfloor` parser's subparsers."""
     # Each family's cli module imports nothing heavy at module level.
-    families: tuple[Any, ...] = ()
+    from .camera import cli as camera_cli
+
+    families: tuple[Any, ...] = (camera_cli,)
     for family in families:
         family.register(subparsers)
