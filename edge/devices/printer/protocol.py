@@ -240,7 +240,7 @@ def check_barcode(symbology: Symbology, data: str) -> None:
         raise ValueError(f"{symbology} barcode needs printable ASCII, got {data!r}")
 
 
-def money(amount_minor: int, currency: str, *, symbol: str | None = None) -> str:
+def format_money(amount_minor: int, currency: str, *, symbol: str | None = None) -> str:
     """An amount in minor units as the receipt shows it ("₹12.50"); two decimals."""
     sign = "-" if amount_minor < 0 else ""
     whole, cents = divmod(abs(amount_minor), 100)
@@ -250,6 +250,9 @@ def money(amount_minor: int, currency: str, *, symbol: str | None = None) -> str
         else {"INR": "₹", "EUR": "€", "USD": "$"}.get(currency, currency + " ")
     )
     return f"{sign}{prefix}{whole}.{cents:02d}"
+
+
+money = format_money
 
 
 def columns(left: str, right: str, width: int) -> str:
@@ -271,12 +274,20 @@ def receipt_layout(
     footer: Sequence[str] = (),
     hub: str = "",
     qr: bool = True,
+    codepage: str | None = None,
 ) -> list[Op]:
     """The ops of one receipt: header, lines, tax by rate, total, payments, change, codes.
 
     `receipt` is an `edge.store.Receipt` (lines, taxes, payments in integer minor units).
+    With `codepage`, amounts are laid out as they will print ("Rs." for "₹"), so columns
+    still line up after the fallback.
     """
     cur = receipt.currency
+
+    def money(amount_minor: int, currency: str) -> str:
+        shown = format_money(amount_minor, currency)
+        return printable_text(shown, codepage) if codepage else shown
+
     ops: list[Op] = [Text(line, align="center", bold=i == 0) for i, line in enumerate(header)]
     where = f"{receipt.location} / {hub}" if hub else receipt.location
     ops += [
@@ -328,7 +339,9 @@ class Label:
 
 def label_layout(label: Label, *, width: int = 42, copies: int = 1) -> list[Op]:
     """The ops of `copies` labels, each cut off: name, price, then the barcode or QR."""
-    price = money(label.price_minor, label.currency) + (f"/{label.unit}" if label.unit else "")
+    price = format_money(label.price_minor, label.currency) + (
+        f"/{label.unit}" if label.unit else ""
+    )
     one: list[Op] = [
         Text(label.name[:width], align="center", bold=True),
         Text(price, align="center", double=True),
