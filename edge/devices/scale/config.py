@@ -1,0 +1,74 @@
+"""ScaleConfig: the port, its line settings and the protocol the scale speaks; checked at load."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from edge.errors import ConfigError
+
+from .protocol import PROTOCOLS
+
+# Keys every [[devices]] table carries, read by the device manager rather than the family.
+COMMON_KEYS = frozenset({"name", "family", "enabled"})
+PARITIES = ("N", "E", "O")
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    """One scale on one serial port. Each port names its protocol; the hub never probes."""
+
+    name: str
+    port: str = ""  # A stable path: /dev/serial/by-id/... (ttyUSB numbers change on replug).
+    protocol: str = "toledo8217"  # toledo8217, nci or continuous.
+    baud: int = 9600
+    bytesize: int = 7  # 8217 and SCP-01 run 7E1; most continuous-output scales 8N1.
+    parity: str = "E"
+    stopbits: int = 1
+    reply_timeout_s: float = 0.5  # A request scale that stays silent this long missed a reply.
+    silent_after: int = 3  # This many missed replies in a row means the scale is gone.
+    poll_interval_s: float = 0.25  # How often an idle request scale is asked, for the bus.
+    reconnect_first_s: float = 0.5  # The first wait before reopening; doubles up to the max.
+    reconnect_max_s: float = 30.0
+
+
+def config_from(name: str, table: Mapping[str, Any]) -> ScaleConfig:
+    """Check one `[[devices]]` table with `family = "scale"`; raise ConfigError naming the key."""
+    types = {f.name: f.type for f in fields(ScaleConfig)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in COMMON_KEYS:
+            continue
+        if key not in types or key == "name":
+            known = ", ".join(sorted(set(types) - {"name"}))
+            raise ConfigError(f"devices.{name}.{key}: unknown key for a scale (known: {known})")
+        kind = types[key]
+        if kind == "str" and not isinstance(value, str):
+            raise ConfigError(f"devices.{name}.{key}: must be a string, got {value!r}")
+        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"devices.{name}.{key}: must be a positive integer, got {value!r}")
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"devices.{name}.{key}: must be a positive number, got {value!r}")
+            value = float(value)
+        values[key] = value
+    if not values.get("port"):
+        raise ConfigError(
+            f"devices.{name}.port: a scale needs its serial port (a /dev/serial/by-id/... path)"
+        )
+    if values.get("protocol", "toledo8217") not in PROTOCOLS:
+        raise ConfigError(
+            f"devices.{name}.protocol: must be one of "
+            f"{', '.join(sorted(PROTOCOLS))}, got {values['protocol']!r}"
+        )
+    if values.get("bytesize", 7) not in (7, 8):
+        raise ConfigError(f"devices.{name}.bytesize: must be 7 or 8, got {values['bytesize']!r}")
+    if values.get("parity", "E") not in PARITIES:
+        raise ConfigError(f"devices.{name}.parity: must be N, E or O, got {values['parity']!r}")
+    if values.get("stopbits", 1) not in (1, 2):
+        raise ConfigError(f"devices.{name}.stopbits: must be 1 or 2, got {values['stopbits']!r}")
+    if values.get("protocol") == "continuous":
+        values.setdefault("bytesize", 8)
+        values.setdefault("parity", "N")
+    return ScaleConfig(name=name, **values)
