@@ -49,6 +49,14 @@ class Watch:
     def wait_for(self, state: State, reason: str | None = None) -> None:
         wait_until(lambda: (state, reason) in self.states(), timeout_s=10, what=f"{state} {reason}")
 
+    def reason_of(self, state: State) -> str:
+        """The reason given with the first `state` seen, waiting for one if needed."""
+        return wait_until(
+            lambda: next((r for s, r in self.states() if s is state), None),
+            timeout_s=10,
+            what=f"a {state} state",
+        )
+
 
 @pytest.fixture
 def bus() -> Bus:
