@@ -110,9 +110,13 @@ class HubConfig:
     mqtt: MqttSection = field(default_factory=MqttSection)
     sync: SyncSection = field(default_factory=SyncSection)
     till: TillSection = field(default_factory=TillSection)
+    # One family config (ScannerConfig, ScaleConfig, ...) per `[[devices]]` table, in order.
+    devices: tuple[Any, ...] = ()
 
 
-SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(HubConfig)}
+SECTIONS: dict[str, type] = {
+    f.name: f.default_factory for f in dataclasses.fields(HubConfig) if f.name != "devices"
+}
 
 
 def load_config(
@@ -126,10 +130,17 @@ def load_config(
     `env` defaults to `os.environ`; pass `{}` to ignore the environment. Raises ConfigError.
     """
     layers: dict[str, dict[str, tuple[Any, str, bool]]] = {name: {} for name in SECTIONS}
+    device_tables: tuple[Any, str] = ([], "")
     if path is not None:
-        _add_layer(layers, _read_toml(Path(path)), str(path), text=False)
+        data = _read_toml(Path(path))
+        if "devices" in data:
+            device_tables = (data.pop("devices"), str(path))
+        _add_layer(layers, data, str(path), text=False)
     _add_layer(layers, _env_sections(os.environ if env is None else env), "", text=True)
     if overrides:
+        overrides = dict(overrides)
+        if "devices" in overrides:
+            device_tables = (overrides.pop("devices"), "overrides")
         _add_layer(layers, overrides, "overrides", text=False)
     sections = {}
     for name, cls in SECTIONS.items():
@@ -139,13 +150,84 @@ def load_config(
             for key, (value, source, text) in layers[name].items()
         }
         sections[name] = cls(**values)
-    config = HubConfig(**sections)
+    config = HubConfig(**sections, devices=_load_devices(*device_tables))
     if not config.hub.location:
         config = dataclasses.replace(
             config, hub=dataclasses.replace(config.hub, location=config.hub.id)
         )
     _check(config)
     return config
+
+
+def _load_devices(tables: Any, source: str) -> tuple[Any, ...]:
+    """Check each `[[devices]]` table with its family's `config_from`, naming devices[i].key.
+
+    A family is the package `edge.devices.<family>`, imported only when a table names it, so
+    families stay independent of each other.
+    """
+    import importlib
+
+    if not isinstance(tables, list):
+        raise ConfigError(f"devices in {source} must be an array of tables ([[devices]])")
+    devices, names = [], set()
+    for i, table in enumerate(tables):
+        where = f"devices[{i}]"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"config key {where} in {source} must be a table")
+        name, family = table.get("name"), table.get("family")
+        if not isinstance(name, str) or not _DEVICE_NAME.match(name):
+            raise ConfigError(
+                f"config key {where}.name = {name!r} in {source} is invalid: expected 1-40 "
+                "lower-case letters, digits, '-' or '_'"
+            )
+        if name in names:
+            raise ConfigError(f"config key {where}.name = {name!r} in {source} is used twice")
+        names.add(name)
+        if not isinstance(family, str) or not family.isidentifier():
+            raise ConfigError(f"config key {where}.family = {family!r} in {source} is invalid")
+        try:
+            config_from = importlib.import_module(f"edge.devices.{family}").config_from
+        except (ModuleNotFoundError, AttributeError) as err:
+            if isinstance(err, ModuleNotFoundError) and err.name != f"edge.devices.{family}":
+                raise  # The family exists but is broken: a bug, not a config mistake.
+            raise ConfigError(
+                f"config key {where}.family = {family!r} in {source} names no device family"
+            ) from None
+        try:
+            device = config_from(name, table)
+        except ConfigError as err:
+            # A family names the key first ("baud = 'fast' is not ..."); put it under devices[i].
+            text = str(err)
+            key = re.match(r"^[a-z_][a-z0-9_.\[\]]*", text)
+            if key and key[0].split(".")[0].split("[")[0] in table:
+                raise ConfigError(f"config key {where}.{text} (in {source})") from None
+            raise ConfigError(f"config key {where} ({name}) in {source}: {text}") from None
+        _warn_unstable(where, table)
+        devices.append(device)
+    return tuple(devices)
+
+
+_DEVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_UNSTABLE_PATH = re.compile(r"^/dev/(tty(USB|ACM|S|AMA)\d+|input/event\d+|video\d+)$")
+
+
+def _warn_unstable(where: str, table: Mapping[str, Any]) -> None:
+    """Warn about device paths that can change on replug (style.md 6); they still work."""
+    import logging
+
+    for key in ("path", "port"):
+        value = table.get(key)
+        if isinstance(value, str) and _UNSTABLE_PATH.match(value):
+            stable = "/dev/input/by-id/" if "/input/" in value else "/dev/serial/by-id/"
+            if value.startswith("/dev/video"):
+                stable = "/dev/v4l/by-id/"
+            logging.getLogger(__name__).warning(
+                "config key %s.%s = %r can change on replug; use its %s path",
+                where,
+                key,
+                value,
+                stable,
+            )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -40,6 +40,12 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
         seq,
     )
     app = create_app(config)
+    devices = None
+    if config.devices:
+        from .devices.manager import DeviceManager
+
+        devices = DeviceManager(config)
+        app.config["DEVICE_MANAGER"] = devices  # GET /api/devices reads the states from it.
     try:
         server = waitress.create_server(
             app, host=config.http.host, port=config.http.port, threads=config.http.threads
@@ -51,6 +57,8 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
         ) from err
     http = threading.Thread(target=server.run, name="http", daemon=True)
     sync.start()
+    if devices is not None:
+        devices.start()
     http.start()
     log.info("Hub %s serving http://%s:%s", config.hub.id, config.http.host, server.effective_port)
     if ready is not None:
@@ -61,6 +69,8 @@ def run(config: HubConfig, stop: threading.Event, *, ready: threading.Event | No
         log.info("Hub %s stopping", config.hub.id)
         _stop_server(server)
         http.join(HTTP_STOP_TIMEOUT_S)
+        if devices is not None:
+            devices.stop()
         sync.stop()
         log.info("Hub %s stopped", config.hub.id)
     return 0

@@ -23,9 +23,9 @@ def create_app(config: HubConfig, test_config: Mapping[str, object] | None = Non
         app.config.update(test_config)
     db.init_app(app)
     errors.init_app(app)
-    from . import health, printing, products, sales, stock, sync
+    from . import devices, health, printing, products, sales, stock, sync
 
-    for module in (health, products, sales, stock, sync, printing):
+    for module in (health, products, sales, stock, sync, printing, devices):
         app.register_blueprint(module.bp)
     return app
 
