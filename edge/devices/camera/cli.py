@@ -44,6 +44,11 @@ def register(subparsers: Any) -> None:
         metavar="X,Y,W,H",
         help="decode only this rectangle of each image, in pixels",
     )
+    decode.add_argument(
+        "--invert",
+        action="store_true",
+        help="also look for light-on-dark codes (zxing only; about doubles the time)",
+    )
     decode.set_defaults(func=_decode)
 
 
@@ -63,7 +68,7 @@ def _decode(args: argparse.Namespace) -> int:
         roi = Roi(*(int(v) for v in args.roi.split(","))) if args.roi else None
         if roi is not None and (min(roi[:2]) < 0 or min(roi[2:]) < 1):
             raise ValueError(f"--roi {args.roi}: x, y must be >= 0 and width, height >= 1")
-        decoder = Decoder(formats, args.engine, roi)
+        decoder = Decoder(formats, args.engine, roi, invert=args.invert)
     except (ValueError, TypeError) as err:
         print(f"shopfloor decode: {err}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ class CameraConfig:
     engine: str = "zxing"  # zxing (zxing-cpp) or zbar (pyzbar, no DataMatrix).
     formats: tuple[str, ...] = RETAIL  # Names from protocol.FORMATS, or a preset.
     roi: Roi | None = None  # Decode only this part of each frame (pixels).
+    invert: bool = False  # Also look for light-on-dark codes (zxing; doubles decode time).
     dedupe_hold_ms: int = 1500  # A code seen again within this time of its last sighting is
     # the same scan: a product held under the camera is sold once.
     reconnect_max_s: float = 30.0
@@ -73,10 +74,13 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
     integer("width", 16, 10000)
     integer("height", 16, 10000)
     integer("dedupe_hold_ms", 0, 3_600_000)
-    if "loop" in table:
-        if not isinstance(table["loop"], bool):
-            raise ConfigError(f"devices.{name}.loop: must be true or false, got {table['loop']!r}")
-        values["loop"] = table["loop"]
+    for key in ("loop", "invert"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(
+                    f"devices.{name}.{key}: must be true or false, got {table[key]!r}"
+                )
+            values[key] = table[key]
     if "reconnect_max_s" in table:
         value = table["reconnect_max_s"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0.5:

@@ -230,7 +230,7 @@ class CameraDriver:
         self.name = config.name
         self.bus = bus
         self.source = source or make_source(config)
-        self.decoder = Decoder(config.formats, config.engine, config.roi)
+        self.decoder = Decoder(config.formats, config.engine, config.roi, invert=config.invert)
         self.dedupe = Dedupe(config.dedupe_hold_ms)
         self.slot = LatestFrame()
         self._clock_ms = clock_ms

@@ -158,16 +158,26 @@ def crop(frame: np.ndarray, roi: Roi | None) -> np.ndarray:
 
 
 class Decoder:
-    """Decodes frames with one engine, restricted to the store's formats, inside an ROI."""
+    """Decodes frames with one engine, restricted to the store's formats, inside an ROI.
+
+    `invert` also looks for light-on-dark codes (zxing only; zbar never does).
+    """
 
     def __init__(
-        self, formats: Iterable[str] = RETAIL, engine: str = "zxing", roi: Roi | None = None
+        self,
+        formats: Iterable[str] = RETAIL,
+        engine: str = "zxing",
+        roi: Roi | None = None,
+        *,
+        invert: bool = False,
     ) -> None:
         self.formats = parse_formats(list(formats))
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         self.engine = engine
         self.roi = roi
+        # Light-on-dark codes are rare on packs, and looking for them doubles zxing's time.
+        self.invert = invert
         if engine == "zxing":
             import zxingcpp
 
@@ -193,7 +203,12 @@ class Decoder:
     def _decode_zxing(self, frame: np.ndarray) -> list[Code]:
         zx = self._zx
         found = []
-        for result in zx.read_barcodes(frame, formats=self._zx_formats, text_mode=zx.TextMode.HRI):
+        # try_rotate stays on: without it zxing-cpp misses a DataMatrix turned more than
+        # about 45 degrees, as well as a vertical EAN.
+        results = zx.read_barcodes(
+            frame, formats=self._zx_formats, try_invert=self.invert, text_mode=zx.TextMode.HRI
+        )
+        for result in results:
             name = _BY_ZXING.get(result.format.name)
             if name is None or name not in self.formats:
                 continue

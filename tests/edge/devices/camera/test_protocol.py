@@ -85,6 +85,8 @@ def test_a_generated_frame_decodes_to_its_code(text, format, look, expected):
         ("5901234123457", "EAN_13", False, {"rotate_deg": 10}),
         ("SHOPFLOOR-128", "CODE_128", False, {"rotate_deg": -12}),
         (GTIN_EXPIRY_LOT, "DATA_MATRIX", True, {"rotate_deg": 35}),
+        (GTIN_EXPIRY_LOT, "DATA_MATRIX", True, {"rotate_deg": 90}),
+        (GTIN_EXPIRY_LOT, "DATA_MATRIX", True, {"rotate_deg": 180}),
         ("https://shop.example/p/1", "QR_CODE", False, {"rotate_deg": 45}),
         ("5901234123457", "EAN_13", False, {"blur_radius": 1.4}),  # Slightly out of focus.
         ("SHOPFLOOR-128", "CODE_128", False, {"blur_radius": 1.0}),
@@ -108,6 +110,13 @@ def test_rotated_blurred_and_low_contrast_codes_are_still_read(text, format, gs1
 )
 def test_a_frame_with_no_code_gives_no_codes(engine, frame):
     assert Decoder(RETAIL, engine).decode(frame) == []
+
+
+def test_a_light_on_dark_code_is_read_only_when_inversion_is_asked_for():
+    frame = 255 - code_frame(GTIN_EXPIRY_LOT, "DATA_MATRIX", gs1=True)
+    assert Decoder(PHARMACY).decode(frame) == []  # Off by default: it doubles the time.
+    [code] = Decoder(PHARMACY, invert=True).decode(frame)
+    assert code.hri == GTIN_EXPIRY_LOT
 
 
 def test_a_qr_code_is_ignored_by_a_retail_store():
