@@ -172,3 +172,58 @@ def test_the_api_shows_the_managers_states(manager):
         ("front", "connected"),
         ("back", "connected"),
     ]
+
+
+def test_devices_are_read_from_the_hub_toml(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text(
+        '[hub]\nid = "till-1"\n\n'
+        "[[devices]]\n"
+        'name = "front"\nfamily = "scanner"\n'
+        'path = "/dev/input/by-id/usb-Honeywell-event-kbd"\nterminators = ["tab"]\n\n'
+        "[[devices]]\n"
+        'name = "back"\nfamily = "scanner"\nprotocol = "serial"\n'
+        'path = "/dev/serial/by-id/usb-Datalogic-if00"\nsuffix = "crlf"\nbaud = 115200\n'
+    )
+    config = load_config(path, env={})
+    assert [(d.name, d.protocol) for d in config.devices] == [("front", "hid"), ("back", "serial")]
+    assert config.devices[0].terminators == ("tab",)
+    assert (config.devices[1].suffix, config.devices[1].baud) == ("crlf", 115200)
+
+
+def test_the_hub_runs_its_devices_and_serves_their_states(make_config, sims, tmp_path):
+    import dataclasses
+    import threading
+    import urllib.request
+
+    from edge.hub import run
+    from tests.support import free_port
+
+    config = make_config([serial_scanner("front", sims[0].path)])
+    config = dataclasses.replace(
+        config,
+        http=dataclasses.replace(config.http, port=free_port()),
+        mqtt=dataclasses.replace(config.mqtt, port=free_port()),  # No broker: sync retries.
+    )
+    stop, ready = threading.Event(), threading.Event()
+    hub = threading.Thread(target=run, args=(config, stop), kwargs={"ready": ready})
+    hub.start()
+    url = f"http://127.0.0.1:{config.http.port}/api/devices"
+
+    def front_state() -> str:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return json.load(answer)["devices"][0]["state"]
+
+    try:
+        assert ready.wait(15)
+        wait_until(lambda: front_state() == "connected", 10, "the scanner connected")
+        sims[0].unplug()
+        wait_until(lambda: front_state() == "disconnected", 10, "the scanner gone")
+    finally:
+        stop.set()
+        hub.join(20)
+    assert not hub.is_alive()
+    assert device_statuses(config.store.db_path) == [
+        ("front", "connected"),
+        ("front", "disconnected"),
+    ]

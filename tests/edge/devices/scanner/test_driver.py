@@ -203,3 +203,17 @@ def test_a_kernel_input_device_is_read_through_evdev():
     finally:
         running.close()
         scanner.close()
+
+
+def test_several_hid_scanners_at_once():
+    first_sim = HidScannerSim("/dev/input/by-id/usb-A-event-kbd")
+    second_sim = HidScannerSim("/dev/input/by-id/usb-B-event-kbd")
+    first, second = start_hid(first_sim), start_hid(second_sim)
+    try:
+        first_sim.scan("4006381333931")
+        second_sim.scan("96385074")
+        assert [s.text for s in first.wait_scans(1)] == ["4006381333931"]
+        assert [s.text for s in second.wait_scans(1)] == ["96385074"]
+    finally:
+        first.close()
+        second.close()
