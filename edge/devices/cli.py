@@ -13,8 +13,9 @@ def register(subparsers: Any) -> None:
     """Add every device family's commands to the `shopfloor` parser's subparsers."""
     # Each family's cli module imports nothing heavy at module level.
     from .camera import cli as camera_cli
+    from .printer import cli as printer_cli
     from .scanner import cli as scanner_cli
 
-    families: tuple[Any, ...] = (camera_cli, scanner_cli)
+    families: tuple[Any, ...] = (camera_cli, scanner_cli, printer_cli)
     for family in families:
         family.register(subparsers)

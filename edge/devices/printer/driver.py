@@ -195,19 +195,29 @@ class PrinterDriver:
                 log.warning("Print job %d for %s cannot print: %s", job.id, self.name, err)
                 queue.mark_failed(db, job.id, str(err))
                 return
+        self.send(data or b"")
+        if data is None:
+            return
+        assert db is not None and job is not None
+        queue.mark_printed(db, job.id)
+        self.printed += 1
+        log.debug("Printer %s printed job %d (%d bytes)", self.name, job.id, len(data))
+
+    def send(self, data: bytes) -> PrinterStatus:
+        """Open the printer, check that it can print, send `data` whole and close it.
+
+        Raises DeviceUnavailable when it cannot be reached and PrinterNotReady when it
+        answers but cannot print; empty `data` only checks the status.
+        """
         with self._connect() as printer:
             status = self.status(printer)
             if status.problem:
                 raise PrinterNotReady(status.problem)
             self._report(State.CONNECTED, "paper near end" if status.paper == "near end" else None)
-            if data is None:
-                return
-            printer._raw(data)
-            self.status(printer)  # An answer after the data: the printer has all of it.
-        assert db is not None and job is not None
-        queue.mark_printed(db, job.id)
-        self.printed += 1
-        log.debug("Printer %s printed job %d (%d bytes)", self.name, job.id, len(data))
+            if data:
+                printer._raw(data)
+                self.status(printer)  # An answer after the data: the printer has all of it.
+        return status
 
     def job_bytes(self, db: sqlite3.Connection, job: queue.PrintJob) -> bytes:
         """The ESC/POS bytes of a queued job, laid out now from the database."""
