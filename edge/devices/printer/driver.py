@@ -252,7 +252,10 @@ class PrinterDriver:
         for query in STATUS_QUERIES:
             printer._raw(query)
             try:
-                answer = printer._read()
+                # A serial read waits for its whole count or the timeout: ask for one byte,
+                # so a status costs one answer, not a port timeout.
+                serial = self.config.connection == "serial"
+                answer = printer.device.read(1) if serial else printer._read()
             except TimeoutError as err:
                 raise DeviceUnavailable(
                     f"printer {self.name} at {self.config.port} did not answer a status query "
@@ -260,7 +263,8 @@ class PrinterDriver:
                 ) from err
             if not answer:
                 raise DeviceUnavailable(
-                    f"printer {self.name} at {self.config.port} closed the connection"
+                    f"printer {self.name} at {self.config.port} gave no status answer "
+                    f"(connection closed, or silent for {self.config.timeout_s} s)"
                 )
             answers.append(bytes(answer[-1:]))
         try:

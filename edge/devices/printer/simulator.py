@@ -35,6 +35,7 @@ class PrinterSimulator:
         self._thread: threading.Thread | None = None
         self._hang = False
         self._garble = 0
+        self._drop_after: int | None = None
 
     @property
     def address(self) -> str:
@@ -91,6 +92,10 @@ class PrinterSimulator:
         """Accept connections but never answer status queries (a hung printer)."""
         self._hang = silent
 
+    def drop_after(self, data_bytes: int) -> None:
+        """Close the next connection once it has sent `data_bytes` of print data."""
+        self._drop_after = data_bytes
+
     def garble(self, answers: int = 1) -> None:
         """Answer the next `answers` status queries with noise (a wrong baud rate, a glitch)."""
         self._garble += answers
@@ -137,6 +142,11 @@ class PrinterSimulator:
                     job += data
                 else:
                     self.discarded += len(data)
+                if self._drop_after is not None and len(job) >= self._drop_after:
+                    self._drop_after = None
+                    with contextlib.suppress(OSError):
+                        conn.shutdown(socket.SHUT_RDWR)
+                    break
         finally:
             with self._lock:
                 if job:
@@ -180,3 +190,89 @@ def _split_queries(data: bytes, answer) -> tuple[bytes, bytes]:
         out.append(data[i])
         i += 1
     return bytes(out), b""
+
+
+class SerialPrinterSimulator:
+    """A serial receipt printer on a pty, reached through a stable symlink like by-id paths.
+
+    `unplug` closes the pty and removes the link, as a pulled USB-serial cable removes its
+    /dev/serial/by-id/ entry; `replug` makes a new pty behind the same link.
+    """
+
+    def __init__(self, link: str) -> None:
+        self.link = link
+        self.status = PrinterStatus()
+        self.received = bytearray()  # Print data, status queries removed.
+        self._fds: tuple[int, int] | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def printed(self) -> bytes:
+        return bytes(self.received)
+
+    def document(self) -> list[Printed]:
+        return decode(self.printed)
+
+    def set_paper(self, paper: Paper | str) -> None:
+        self.status = replace(self.status, paper=Paper(paper))
+
+    def start(self) -> SerialPrinterSimulator:
+        import os
+        import tty
+
+        master, slave = os.openpty()
+        tty.setraw(slave)  # Bytes pass unchanged, as on a real serial line.
+        self._fds = (master, slave)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.link)
+        os.symlink(os.ttyname(slave), self.link)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(master, self._stop), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        import os
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.link)
+        if self._fds is not None:
+            for fd in self._fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._fds = None
+
+    unplug = stop
+    replug = start
+
+    def __enter__(self) -> SerialPrinterSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, master: int, stop: threading.Event) -> None:
+        import os
+        import select
+
+        def answer(n: int) -> None:
+            answers = dict(zip((1, 2, 4), status_bytes(self.status), strict=True))
+            with contextlib.suppress(OSError):
+                os.write(master, answers.get(n, answers[1]))
+
+        pending = b""
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            data, pending = _split_queries(pending + chunk, answer)
+            if self.status.problem is None:
+                self.received += data

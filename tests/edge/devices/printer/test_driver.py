@@ -12,6 +12,7 @@ from edge.devices.printer.protocol import (
     PrintedQR,
     text_lines,
 )
+from edge.devices.printer.simulator import SerialPrinterSimulator
 from edge.store import checkout
 from edge.store import printing as queue
 from tests.edge.devices.printer.conftest import fast_config
@@ -137,3 +138,33 @@ def test_a_product_label_prints_through_the_queue(db, printer_sim, start_driver)
 def test_a_printer_nobody_listens_for_is_disconnected_not_crashed(start_driver, watch):
     start_driver(fast_config(f"127.0.0.1:{free_port()}"))
     assert "cannot be opened" in watch.reason_of(State.DISCONNECTED)
+
+
+def test_a_connection_dropped_mid_receipt_is_retried_and_the_receipt_prints_whole(
+    db, config, printer_sim, start_driver
+):
+    printer_sim.drop_after(40)  # The printer reboots while the header is being sent.
+    job = queue.enqueue_receipt(db, "receipt", sell(db, config).receipt_no)
+    start_driver(fast_config(printer_sim.address))
+    wait_until(lambda: printed_state(db, job) == "printed", what="the job after the drop")
+    assert queue.get_job(db, job).attempts >= 2
+    whole = wait_until(lambda: [d for d in printer_sim.documents() if Cut() in d], what="whole")
+    assert PrintedBarcode("CODE128", "R00000001") in whole[-1]
+
+
+def test_a_serial_printer_on_a_pty_prints_and_comes_back_after_replug(
+    db, config, tmp_path, start_driver, watch
+):
+    link = str(tmp_path / "usb-EPSON_TM-T20-if00")  # Stands in for /dev/serial/by-id/...
+    with SerialPrinterSimulator(link) as sim:
+        driver = start_driver(fast_config(link, connection="serial", baud=38400))
+        first = queue.enqueue_receipt(db, "receipt", sell(db, config).receipt_no)
+        wait_until(lambda: printed_state(db, first) == "printed", what="the serial receipt")
+        assert PrintedBarcode("CODE128", "R00000001") in sim.document()
+        sim.unplug()
+        assert link in watch.reason_of(State.DISCONNECTED)
+        second = queue.enqueue_receipt(db, "receipt", sell(db, config).receipt_no)
+        sim.replug()
+        wait_until(lambda: printed_state(db, second) == "printed", what="the receipt after replug")
+        assert PrintedBarcode("CODE128", "R00000002") in sim.document()
+        assert driver.garbage == 0
