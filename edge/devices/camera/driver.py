@@ -80,8 +80,10 @@ class FolderSource:
                 if not entry.name.startswith(".")
                 and Path(entry.name).suffix.lower() in IMAGE_SUFFIXES
             )
-        except (FileNotFoundError, NotADirectoryError) as err:
-            raise DeviceUnavailable(f"camera folder {str(self.path)!r} went away") from err
+        except OSError as err:
+            raise DeviceUnavailable(
+                f"camera folder {str(self.path)!r} went away: {err.strerror or err}"
+            ) from err
 
     def read(self, stop: threading.Event) -> np.ndarray | None:
         names = self._names()
@@ -96,10 +98,10 @@ class FolderSource:
             stop.wait(self.interval_s)
         try:
             data = (self.path / name).read_bytes()
-        except FileNotFoundError as err:
+        except OSError as err:
             if not self.path.is_dir():
                 raise DeviceUnavailable(f"camera folder {str(self.path)!r} went away") from err
-            raise BadFrame(f"frame {name!r} vanished before it was read") from err
+            raise BadFrame(f"frame {name!r} cannot be read: {err.strerror or err}") from err
         return frame_from_bytes(data)
 
 
@@ -293,7 +295,11 @@ class CameraDriver:
             frame = self.slot.take(timeout_s=0.1)
             if frame is None:
                 continue
-            self.decode_frame(frame)
+            try:
+                self.decode_frame(frame)
+            except Exception:  # A decoder bug must not leave a camera that silently reads nothing.
+                self.bad_frames += 1
+                log.exception("camera %s: decoding a frame failed", self.name)
 
     def decode_frame(self, frame: np.ndarray) -> list[Scan]:
         """Decode one frame and publish the codes that are new scans; return those scans."""

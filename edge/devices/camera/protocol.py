@@ -235,7 +235,7 @@ class Decoder:
 
 
 class Dedupe:
-    """Suppresses a code seen again within `hold_ms` of its last sighting.
+    """Suppresses a code seen again less than `hold_ms` after its last sighting.
 
     A product held under the camera shows up in frame after frame; it is one scan. The hold
     restarts at every sighting, so the code is reported again only after it has been out of
@@ -253,12 +253,12 @@ class Dedupe:
         for code in codes:
             key = (code.format, code.text)
             last = self._last_seen_ms.get(key)
-            if last is not None and now_ms - last <= self.hold_ms:
+            if last is not None and now_ms - last < self.hold_ms:
                 self.suppressed += 1
             elif all(code != c for c in new):
                 new.append(code)
             self._last_seen_ms[key] = now_ms
-        stale = [k for k, t in self._last_seen_ms.items() if now_ms - t > self.hold_ms]
+        stale = [k for k, t in self._last_seen_ms.items() if now_ms - t >= self.hold_ms]
         for key in stale:
             del self._last_seen_ms[key]
         return new

@@ -167,3 +167,25 @@ def test_the_driver_stops_when_asked(camera_sim, start_camera):
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert driver.state.state == State.DISCONNECTED
+
+
+def test_a_looped_folder_replays_its_frames_for_the_demo(camera_sim, start_camera, clock):
+    camera_sim.show_code("5901234123457", "EAN_13")
+    driver, inbox = start_camera(loop=True, fps=100, dedupe_hold_ms=0)
+    wait_until(lambda: len(inbox.scans()) >= 3, what="the same frame read again and again")
+    assert {s.text for s in inbox.scans()} == {"5901234123457"}
+
+
+def test_a_frame_still_being_written_is_not_read(camera_sim, start_camera):
+    (camera_sim.folder / ".frame-000001.png.part").write_bytes(b"\x89PNG half")
+    driver, inbox = start_camera()
+    camera_sim.show_code("5901234123457", "EAN_13")
+    wait_until(inbox.scans, what="the finished frame")
+    assert (driver.frames, driver.bad_frames) == (1, 0)
+
+
+def test_a_pi_camera_without_picamera2_is_disconnected_with_the_fix(start_camera):
+    driver, inbox = start_camera(source="picamera2")
+    [state] = wait_until(inbox.states, what="the camera's state")
+    assert state.state == State.DISCONNECTED
+    assert "picamera2 is not installed" in state.reason
