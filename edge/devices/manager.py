@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from contextlib import closing
 from typing import Any
 
 from ..config import HubConfig
+from ..store import open_db
 from .base import Backoff, DeviceState, State
 from .bus import Bus
 from .recorder import Recorder
@@ -50,6 +52,10 @@ class DeviceManager:
 
     def start(self) -> None:
         """Start the recorder, then every device's thread."""
+        # Migrate here, before any thread, so no thread races another opener to the schema.
+        store = self.config.store
+        with closing(open_db(store.db_path, busy_timeout_s=store.busy_timeout_s)):
+            pass
         # Subscribe before any driver runs, so the first CONNECTED is recorded too.
         subscription = self.bus.subscribe(maxsize=10_000)
         self.recorder = Recorder(self.config, subscription, seen=self._follow)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from protocols import InvalidPayload
 
 from ..config import HubConfig
+from ..errors import StoreError
 from ..store import append_event, open_db
 from .bus import Subscription
 
@@ -38,8 +39,9 @@ class Recorder:
 
     def run(self, stop: threading.Event) -> None:
         """Record messages until `stop` is set, then record what is still queued and close."""
-        store = self.config.store
-        db = open_db(store.db_path, busy_timeout_s=store.busy_timeout_s)
+        db = self._open(stop)
+        if db is None:
+            return
         try:
             while not stop.is_set():
                 message = self.subscription.get(timeout_s=0.1)
@@ -49,6 +51,20 @@ class Recorder:
                 self.handle(db, message)
         finally:
             db.close()
+
+    def _open(self, stop: threading.Event) -> sqlite3.Connection | None:
+        """This thread's own connection; a database that cannot be opened is retried."""
+        store = self.config.store
+        failed = False
+        while not stop.is_set():
+            try:
+                return open_db(store.db_path, busy_timeout_s=store.busy_timeout_s)
+            except (StoreError, sqlite3.Error) as err:
+                if not failed:  # Once, not per retry.
+                    log.error("Device recorder cannot open %s: %s; retrying", store.db_path, err)
+                failed = True
+            stop.wait(1.0)
+        return None
 
     def handle(self, db: sqlite3.Connection, message: object) -> None:
         """Record one message if it is Recordable; a bad one is logged, never fatal."""
@@ -67,5 +83,8 @@ class Recorder:
             # A locked or full disk must not stop the recorder; the state is still on the bus.
             self.refused += 1
             log.error("Cannot record %s: %s", type, err)
+        except Exception:
+            self.refused += 1
+            log.exception("Recording %s failed", type)
         else:
             self.recorded += 1

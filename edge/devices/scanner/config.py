@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -15,7 +14,6 @@ from .protocol import SUFFIXES, TERMINATORS
 
 PROTOCOLS = ("hid", "serial")
 PARITIES = ("N", "E", "O")
-UNSTABLE = re.compile(r"^/dev/(tty(USB|ACM|S)\d+|input/event\d+)$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,8 @@ class ScannerConfig:
     stopbits: int = 1
     # Variable-measure EAN-13 rules (protocols.codes); the default table when empty.
     rules: tuple[VariableMeasureRule, ...] = field(default=DEFAULT_RULES)
+    # Prefixes removed before a code is read, e.g. a Datalogic Magellan's "S08A" (UPC/EAN).
+    strip_prefixes: tuple[str, ...] = ()
     reconnect_max_s: float = 10.0
 
     @property
@@ -58,6 +58,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "parity": str,
     "stopbits": int,
     "rules": list,
+    "strip_prefixes": list,
     "reconnect_max_s": (int, float),
 }
 
@@ -95,17 +96,14 @@ def config_from(name: str, table: Mapping[str, Any]) -> ScannerConfig:
         raise ConfigError("bytesize must be 7 or 8 and stopbits 1 or 2")
     if values.get("baud", 9600) <= 0:
         raise ConfigError(f"baud = {values['baud']} must be positive")
+    prefixes = values.get("strip_prefixes", [])
+    if any(not isinstance(p, str) or not p for p in prefixes):
+        raise ConfigError(f"strip_prefixes = {prefixes!r} must be a list of non-empty strings")
+    # The longest first, so "S08B1" is not cut as "S08B" and leaves a stray "1".
+    values["strip_prefixes"] = tuple(sorted(prefixes, key=len, reverse=True))
     if "rules" in values:
         try:
             values["rules"] = rules_from(values["rules"]) or DEFAULT_RULES
         except InvalidPayload as err:
             raise ConfigError(f"{err.field}: {err.reason}") from None
     return ScannerConfig(name=name, **values)
-
-
-def unstable_path(config: ScannerConfig) -> str | None:
-    """A warning when the path can change on replug (style.md 6), else None."""
-    if UNSTABLE.match(config.path):
-        where = "/dev/input/by-id/" if config.protocol == "hid" else "/dev/serial/by-id/"
-        return f"path {config.path!r} can change on replug; use its {where} path"
-    return None

@@ -19,7 +19,7 @@ from protocols.codes import GS, interpret
 from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
 from .config import ScannerConfig
-from .protocol import KeyDecoder, LineFramer, Scan
+from .protocol import KeyDecoder, LineFramer, Scan, strip_prefix
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class _ScannerDriver:
     def _publish(self, text: str) -> None:
         """Interpret a code's text and put it on the bus as a Scan."""
         code, error = None, None
+        text = strip_prefix(text, self.config.strip_prefixes)
         try:
             code = interpret(text, rules=self.config.rules, separators=self._separators)
         except InvalidPayload as err:

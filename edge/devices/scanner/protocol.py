@@ -184,6 +184,14 @@ class KeyDecoder:
         self._last_s = now_s
 
 
+def strip_prefix(text: str, prefixes: Iterable[str]) -> str:
+    """`text` without the first of `prefixes` it starts with (a scanner's own header)."""
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
 SUFFIXES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 
 

@@ -1,11 +1,10 @@
-"""A scanner's `[[devices]]` table: defaults, checks naming the bad key, unstable paths."""
+"""A scanner's `[[devices]]` table: defaults, checks naming the bad key."""
 
 from __future__ import annotations
 
 import pytest
 
 from edge.devices.scanner import config_from
-from edge.devices.scanner.config import unstable_path
 from edge.errors import ConfigError
 
 BY_ID = "/dev/input/by-id/usb-Honeywell_Scanner-event-kbd"
@@ -33,6 +32,7 @@ def test_a_serial_scanner_takes_line_settings():
         ({"path": BY_ID, "suffix": "nul"}, "suffix"),
         ({"path": BY_ID, "colour": "red"}, "colour"),
         ({"path": BY_ID, "gs_substitute": "ab"}, "gs_substitute"),
+        ({"path": BY_ID, "strip_prefixes": [""]}, "strip_prefixes"),
         ({"path": BY_ID, "rules": [{"prefix": "25", "kind": "litres"}]}, "rules.0.kind"),
     ],
 )
@@ -44,11 +44,3 @@ def test_a_bad_key_is_named(table, key):
 def test_store_rules_replace_the_default_table():
     config = config_from("front", {"path": BY_ID, "rules": [{"prefix": "29", "kind": "weight_g"}]})
     assert [r.prefix for r in config.rules] == ["29"]
-
-
-@pytest.mark.parametrize(
-    ("path", "unstable"),
-    [("/dev/ttyUSB0", True), ("/dev/input/event3", True), (BY_ID, False)],
-)
-def test_paths_that_change_on_replug_are_pointed_out(path, unstable):
-    assert bool(unstable_path(config_from("x", {"path": path}))) is unstable

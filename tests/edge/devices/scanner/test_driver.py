@@ -217,3 +217,16 @@ def test_several_hid_scanners_at_once():
     finally:
         first.close()
         second.close()
+
+
+def test_a_scanner_header_is_stripped_before_the_code_is_read(tmp_path):
+    with SerialScannerSim(tmp_path / "magellan") as sim:
+        running = start_serial(sim, strip_prefixes=["S08A", "S08B1", "S08B"])
+        try:
+            sim.scan("S08A4006381333931")
+            sim.scan("S08B1SHELF-A12")
+            scans = running.wait_scans(2)
+            assert [s.text for s in scans] == ["4006381333931", "SHELF-A12"]
+            assert scans[0].code.gtin == "4006381333931"
+        finally:
+            running.close()
