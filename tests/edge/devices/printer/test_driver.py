@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from edge.cart import cart
 from edge.devices.base import State
 from edge.devices.printer.protocol import (
@@ -168,3 +170,34 @@ def test_a_serial_printer_on_a_pty_prints_and_comes_back_after_replug(
         wait_until(lambda: printed_state(db, second) == "printed", what="the receipt after replug")
         assert PrintedBarcode("CODE128", "R00000002") in sim.document()
         assert driver.garbage == 0
+
+
+@pytest.mark.parametrize(
+    ("trouble", "reason"),
+    [
+        (lambda sim: sim.set_cover_open(True), "cover open"),
+        (lambda sim: sim.set_online(False), "offline"),
+        (lambda sim: sim.set_paper(Paper.OUT), "paper out"),
+    ],
+)
+def test_an_idle_printer_reports_what_stops_it_before_the_next_sale(
+    printer_sim, start_driver, watch, trouble, reason
+):
+    start_driver(fast_config(printer_sim.address))
+    watch.wait_for(State.CONNECTED)
+    trouble(printer_sim)
+    watch.wait_for(State.ERROR, reason)
+
+
+def test_paper_near_end_still_prints_and_says_so(db, config, printer_sim, start_driver, watch):
+    printer_sim.set_paper(Paper.NEAR_END)
+    job = queue.enqueue_receipt(db, "receipt", sell(db, config).receipt_no)
+    start_driver(fast_config(printer_sim.address))
+    watch.wait_for(State.CONNECTED, "paper near end")
+    wait_until(lambda: printed_state(db, job) == "printed", what="the receipt")
+
+
+def test_a_printer_that_never_answers_status_is_disconnected(printer_sim, start_driver, watch):
+    printer_sim.set_silent(True)  # Accepts the connection, then says nothing.
+    start_driver(fast_config(printer_sim.address, timeout_s=0.2))
+    assert "status" in watch.reason_of(State.DISCONNECTED)
