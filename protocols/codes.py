@@ -187,7 +187,7 @@ def interpret(
         return _gs1(text, body.strip(GS), symbology, hri=False, minor_digits=minor_digits)
     if body.isascii() and body.isdigit() and len(body) in (8, 12, 13, 14):
         return _gtin(text, body, symbology, rules, minor_digits)
-    if len(body) > 16 and body[:2] in ("01", "02") and body[:16].isdigit():
+    if len(body) >= 16 and body[:2] in ("01", "02") and body[:16].isdigit():
         # A GS1 element string read without its symbology identifier.
         return _gs1(text, body, symbology, hri=False, minor_digits=minor_digits)
     return ScannedCode(text=text, kind="text", symbology=symbology)

@@ -114,6 +114,8 @@ def test_rules_come_from_config_tables_and_name_the_bad_key():
         ("(01)09876543210982(3103)000500(10)L1", {"net_weight_g": 500, "lot": "L1"}),
         # DataBar Expanded and a substitute separator already turned into GS.
         (f"]e001{GTIN_13}10LOT9{GS}3922999", {"lot": "LOT9", "price_minor": 999}),
+        # An element string without its symbology identifier.
+        (f"01{GTIN_13}", {"gtin": "9876543210982"}),
         # A GTIN-14 that is not GTIN-13 padding keeps all 14 digits.
         ("]C10110012345678902", {"gtin": "10012345678902"}),
     ],
