@@ -172,6 +172,11 @@ class PrinterDriver:
                     self._retry(db, job, err.reason)
                     stop.wait(backoff.next())
                     continue
+                except sqlite3.Error as err:
+                    # A busy or full database delays printing; the job is still pending.
+                    log.warning("Printer %s cannot update its queue: %s", self.name, err)
+                    stop.wait(backoff.next())
+                    continue
                 checked_at = time.monotonic()
                 backoff.reset()
         finally:
@@ -186,12 +191,16 @@ class PrinterDriver:
                 log.warning("Printer %s cannot count a retry of job %d: %s", self.name, job.id, err)
 
     def serve(self, db: sqlite3.Connection | None, job: queue.PrintJob | None) -> None:
-        """Check the printer and print `job` (if any); raise if the printer cannot take it."""
+        """Check the printer and print `job` (if any); raise if the printer cannot take it.
+
+        A job is marked printed after the printer has answered behind its data, so a power
+        cut in between prints it again: a receipt may come out twice, never not at all.
+        """
         data = None
         if job is not None and db is not None:
             try:
                 data = self.job_bytes(db, job)
-            except (JobRejected, ValueError) as err:
+            except (JobRejected, ValueError, KeyError, TypeError) as err:
                 log.warning("Print job %d for %s cannot print: %s", job.id, self.name, err)
                 queue.mark_failed(db, job.id, str(err))
                 return
