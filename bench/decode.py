@@ -40,7 +40,7 @@ def frames() -> list:
             made.append(code_frame(text, kind, seed=i * 10 + j, **look))
     for i, lot in enumerate(["AB12", "LOT-7781", "X"]):
         for look in ({}, {"rotate_deg": 30}, {"rotate_deg": 120}, {"contrast": 0.3}):
-            text = f"(01)09501101530008(17)2612{i + 1:02d}(10){lot}"
+            text = f"(01)09501101530003(17)2612{i + 1:02d}(10){lot}"
             made.append(code_frame(text, "DATA_MATRIX", gs1=True, seed=100 + i, **look))
     made += [compose_frame(seed=200 + i, blur_radius=i % 2) for i in range(6)]
     return made

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from protocols import utc_now
+from protocols import InvalidPayload, utc_now
+from protocols.codes import interpret
 
 from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
@@ -312,6 +313,12 @@ class CameraDriver:
             return []
         scans = []
         for code in self.dedupe.fresh(codes, self._clock_ms()):
+            meaning, error = None, None
+            try:
+                # With its symbology identifier a GS1 code is read as an element string.
+                meaning = interpret(code.symbology + code.text)
+            except InvalidPayload as err:
+                error = str(err)
             scan = Scan(
                 device=self.name,
                 text=code.text,
@@ -319,6 +326,8 @@ class CameraDriver:
                 gs1=code.gs1,
                 hri=code.hri,
                 at=utc_now(),
+                code=meaning,
+                error=error,
             )
             log.debug("camera %s read %s %r", self.name, code.format, code.text)
             self.scans += 1

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from protocols.codes import ScannedCode
 
 from ..base import BadFrame
 
@@ -74,6 +76,8 @@ class Code:
     text: str
     gs1: bool
     hri: str
+    # The ISO/IEC 15424 identifier (]E0, ]d2, ...) when the engine reports it (zxing does).
+    symbology: str = field(default="", compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {"format": self.format, "text": self.text, "gs1": self.gs1, "hri": self.hri}
@@ -81,7 +85,12 @@ class Code:
 
 @dataclass(frozen=True)
 class Scan:
-    """A code the camera read, as published on the bus: once per sighting, after dedupe."""
+    """A code the camera read, as published on the bus: once per sighting, after dedupe.
+
+    `device`, `text`, `source`, `at`, `code` and `error` mean what they mean in the
+    scanner's Scan, so the till reads both alike: `code` is the interpretation
+    (protocols.codes), or None with `error` saying why the text could not be read.
+    """
 
     device: str
     text: str
@@ -90,6 +99,8 @@ class Scan:
     at: datetime
     hri: str = ""
     source: str = "camera"
+    code: ScannedCode | None = None
+    error: str | None = None
 
 
 def parse_formats(spec: str | Iterable[str]) -> tuple[str, ...]:
@@ -215,7 +226,15 @@ class Decoder:
             gs1 = result.content_type == zx.ContentType.GS1
             # In HRI mode `text` is "(01)…(17)…" for GS1; `bytes` keeps the GS separators.
             text = result.bytes.decode("latin-1") if gs1 else result.text
-            found.append(Code(format=name, text=text, gs1=gs1, hri=result.text))
+            found.append(
+                Code(
+                    format=name,
+                    text=text,
+                    gs1=gs1,
+                    hri=result.text,
+                    symbology=result.symbology_identifier,
+                )
+            )
         return found
 
     def _decode_zbar(self, frame: np.ndarray) -> list[Code]:

@@ -20,7 +20,7 @@ def images(tmp_path):
         "junk": tmp_path / "junk.png",
     }
     paths["dm"].write_bytes(
-        png_bytes(code_frame("(01)09501101530008(17)261231(10)AB12", "DATA_MATRIX", gs1=True))
+        png_bytes(code_frame("(01)09501101530003(17)261231(10)AB12", "DATA_MATRIX", gs1=True))
     )
     paths["ean"].write_bytes(png_bytes(code_frame("5901234123457", "EAN_13")))
     paths["empty"].write_bytes(png_bytes(compose_frame()))
@@ -42,9 +42,9 @@ def test_each_image_gives_one_json_line_with_its_codes(capsys, images):
             "codes": [
                 {
                     "format": "DATA_MATRIX",
-                    "text": "01095011015300081726123110AB12",
+                    "text": "01095011015300031726123110AB12",
                     "gs1": True,
-                    "hri": "(01)09501101530008(17)261231(10)AB12",
+                    "hri": "(01)09501101530003(17)261231(10)AB12",
                 }
             ],
         },

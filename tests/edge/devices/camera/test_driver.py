@@ -13,7 +13,7 @@ from edge.devices.camera.driver import FilesSource, LatestFrame
 from edge.devices.camera.simulator import code_frame, compose_frame, png_bytes
 from tests.support import wait_until
 
-GTIN_EXPIRY_LOT = "(01)09501101530008(17)261231(10)AB12"
+GTIN_EXPIRY_LOT = "(01)09501101530003(17)261231(10)AB12"
 
 
 def test_a_code_in_front_of_the_camera_becomes_one_scan_on_the_bus(camera_sim, start_camera):
@@ -28,6 +28,7 @@ def test_a_code_in_front_of_the_camera_becomes_one_scan_on_the_bus(camera_sim, s
         False,
     )
     assert scan.at.tzinfo is not None
+    assert (scan.source, scan.code.kind, scan.code.gtin) == ("camera", "gtin", "5901234123457")
 
 
 def test_a_pharmacy_camera_reads_a_gs1_datamatrix(camera_sim, start_camera):
@@ -35,7 +36,14 @@ def test_a_pharmacy_camera_reads_a_gs1_datamatrix(camera_sim, start_camera):
     camera_sim.show_code(GTIN_EXPIRY_LOT, "DATA_MATRIX", gs1=True)
     [scan] = wait_until(inbox.scans, what="the DataMatrix scan")
     assert (scan.format, scan.gs1, scan.hri) == ("DATA_MATRIX", True, GTIN_EXPIRY_LOT)
-    assert scan.text == "01095011015300081726123110AB12"
+    assert scan.text == "01095011015300031726123110AB12"
+    # The scan carries its meaning, read the same way as a scanner's (protocols.codes).
+    assert (scan.code.gtin, scan.code.expiry, scan.code.lot) == (
+        "9501101530003",
+        "2026-12-31",
+        "AB12",
+    )
+    assert scan.error is None
 
 
 def test_a_retail_camera_ignores_a_qr_code(camera_sim, start_camera):
@@ -77,6 +85,7 @@ def test_the_camera_comes_back_after_an_unplug(camera_sim, start_camera):
     camera_sim.show_code("SHOPFLOOR-128", "CODE_128")  # ... and keeps scanning.
     [scan] = wait_until(inbox.scans, what="a scan after the replug")
     assert scan.text == "SHOPFLOOR-128"
+    assert scan.code.kind == "text"  # A store's own label: no GTIN, but no error either.
 
 
 def test_a_camera_folder_missing_at_start_is_disconnected_until_it_appears(
@@ -189,3 +198,13 @@ def test_a_pi_camera_without_picamera2_is_disconnected_with_the_fix(start_camera
     [state] = wait_until(inbox.states, what="the camera's state")
     assert state.state == State.DISCONNECTED
     assert "picamera2 is not installed" in state.reason
+
+
+def test_a_code_with_a_wrong_check_digit_still_reaches_the_till_with_the_reason(
+    camera_sim, start_camera
+):
+    driver, inbox = start_camera(formats="pharmacy")
+    camera_sim.show_code("(01)09501101530008(10)AB12", "DATA_MATRIX", gs1=True)
+    [scan] = wait_until(inbox.scans, what="the scan of the bad GTIN")
+    assert scan.code is None
+    assert scan.error.startswith("gtin: Invalid GTIN check digit")

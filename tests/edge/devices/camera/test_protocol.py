@@ -22,7 +22,7 @@ from edge.devices.camera.protocol import (
 )
 from edge.devices.camera.simulator import code_frame, compose_frame, png_bytes, symbol_image
 
-GTIN_EXPIRY_LOT = "(01)09501101530008(17)261231(10)AB12"
+GTIN_EXPIRY_LOT = "(01)09501101530003(17)261231(10)AB12"
 EVERYTHING = (*PHARMACY, "QR_CODE")
 
 
@@ -48,25 +48,25 @@ EVERYTHING = (*PHARMACY, "QR_CODE")
             GTIN_EXPIRY_LOT,
             "DATA_MATRIX",
             {"gs1": True},
-            Code("DATA_MATRIX", "01095011015300081726123110AB12", True, GTIN_EXPIRY_LOT),
+            Code("DATA_MATRIX", "01095011015300031726123110AB12", True, GTIN_EXPIRY_LOT),
         ),  # noqa: E501
         # A variable-length lot before the serial ends with a GS separator (GS1 spec 7.8.5.2).
         (
-            "(01)09501101530008(10)AB12(21)X1",
+            "(01)09501101530003(10)AB12(21)X1",
             "DATA_MATRIX",
             {"gs1": True},
             Code(
                 "DATA_MATRIX",
-                "010950110153000810AB12\x1d21X1",
+                "010950110153000310AB12\x1d21X1",
                 True,
-                "(01)09501101530008(10)AB12(21)X1",
+                "(01)09501101530003(10)AB12(21)X1",
             ),
         ),  # noqa: E501
         (
-            "(01)09501101530008(10)AB12",
+            "(01)09501101530003(10)AB12",
             "CODE_128",
             {"gs1": True},
-            Code("CODE_128", "010950110153000810AB12", True, "(01)09501101530008(10)AB12"),
+            Code("CODE_128", "010950110153000310AB12", True, "(01)09501101530003(10)AB12"),
         ),  # noqa: E501
         # A UPC-A is an EAN-13 with a leading zero, and zxing-cpp reports it as such.
         ("012345678905", "UPC_A", {}, Code("EAN_13", "0012345678905", False, "0012345678905")),
