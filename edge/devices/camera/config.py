@@ -43,8 +43,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
     for key in table:
         if key not in known and key not in COMMON_KEYS:
             raise ConfigError(
-                f"devices.{name}.{key}: unknown key for a camera (known: "
-                f"{', '.join(sorted(known))})"
+                f"{key}: unknown key for a camera (known: {', '.join(sorted(known))})"
             )
     values: dict[str, Any] = {}
 
@@ -54,7 +53,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
         value = table[key]
         if not isinstance(value, str) or (choices and value not in choices):
             want = f"one of {', '.join(choices)}" if choices else "a string"
-            raise ConfigError(f"devices.{name}.{key}: must be {want}, got {value!r}")
+            raise ConfigError(f"{key}: must be {want}, got {value!r}")
         values[key] = value
 
     def integer(key: str, low: int, high: int) -> None:
@@ -62,9 +61,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
             return
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ConfigError(
-                f"devices.{name}.{key}: must be an integer from {low} to {high}, got {value!r}"
-            )
+            raise ConfigError(f"{key}: must be an integer from {low} to {high}, got {value!r}")
         values[key] = value
 
     text("source", SOURCES)
@@ -77,21 +74,17 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
     for key in ("loop", "invert"):
         if key in table:
             if not isinstance(table[key], bool):
-                raise ConfigError(
-                    f"devices.{name}.{key}: must be true or false, got {table[key]!r}"
-                )
+                raise ConfigError(f"{key}: must be true or false, got {table[key]!r}")
             values[key] = table[key]
     if "reconnect_max_s" in table:
         value = table["reconnect_max_s"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0.5:
-            raise ConfigError(
-                f"devices.{name}.reconnect_max_s: must be a number >= 0.5, got {value!r}"
-            )
+            raise ConfigError(f"reconnect_max_s: must be a number >= 0.5, got {value!r}")
         values["reconnect_max_s"] = float(value)
     if "files" in table:
         files = table["files"]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise ConfigError(f"devices.{name}.files: must be a list of image paths")
+            raise ConfigError("files: must be a list of image paths")
         values["files"] = tuple(files)
     if "formats" in table:
         values["formats"] = _formats(name, table["formats"])
@@ -100,15 +93,14 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
 
     config = CameraConfig(name=name, **values)
     if config.source == "folder" and not config.path:
-        raise ConfigError(f'devices.{name}.path: a camera with source = "folder" needs a path')
+        raise ConfigError('path: a camera with source = "folder" needs a path')
     if config.source == "files" and not config.files:
-        raise ConfigError(f'devices.{name}.files: a camera with source = "files" needs files')
+        raise ConfigError('files: a camera with source = "files" needs files')
     if config.engine == "zbar":
         unknown = [f for f in config.formats if FORMATS[f].zbar is None]
         if unknown:
             raise ConfigError(
-                f"devices.{name}.formats: pyzbar cannot decode {', '.join(unknown)}; "
-                'use engine = "zxing"'
+                f'formats: pyzbar cannot decode {", ".join(unknown)}; use engine = "zxing"'
             )
     return config
 
@@ -121,14 +113,11 @@ def _formats(name: str, value: Any) -> tuple[str, ...]:
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not value:
         raise ConfigError(
-            f"devices.{name}.formats: must be a preset ({', '.join(PRESETS)}) or a list of "
-            f"formats, got {value!r}"
+            f"formats: must be a preset ({', '.join(PRESETS)}) or a list of formats, got {value!r}"
         )
     for item in value:
         if item not in FORMATS:
-            raise ConfigError(
-                f"devices.{name}.formats: unknown format {item!r} (known: {', '.join(FORMATS)})"
-            )
+            raise ConfigError(f"formats: unknown format {item!r} (known: {', '.join(FORMATS)})")
     return tuple(dict.fromkeys(value))
 
 
@@ -142,7 +131,7 @@ def _roi(name: str, value: Any) -> Roi:
         or min(value[2:]) < 1
     ):
         raise ConfigError(
-            f"devices.{name}.roi: must be [x, y, width, height] in whole pixels with "
+            f"roi: must be [x, y, width, height] in whole pixels with "
             f"x, y >= 0 and width, height >= 1, got {value!r}"
         )
     return Roi(*value)
