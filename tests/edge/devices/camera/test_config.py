@@ -61,7 +61,7 @@ def test_formats_may_be_listed_by_name():
     [
         ({"path": "/f", "fromats": "retail"}, "fromats: unknown key"),
         ({"path": "/f", "source": "v4l2"}, "source: must be one of folder, files"),
-        ({}, 'devices.cam.path: a camera with source = "folder" needs a path'),
+        ({}, 'path: a camera with source = "folder" needs a path'),
         ({"source": "files"}, "files: a camera with source"),
         ({"source": "files", "files": "a.png"}, "files: must be a list"),
         ({"path": "/f", "engine": "opencv"}, "engine: must be one of zxing, zbar"),
