@@ -51,6 +51,35 @@ def register(subparsers: Any) -> None:
     )
     decode.set_defaults(func=_decode)
 
+    sim = subparsers.add_parser(
+        "camera-sim",
+        help="show a generated barcode to a simulated camera (a folder the hub follows)",
+        description=(
+            "Write one 1280x720 camera frame holding TEXT as a barcode into FOLDER, the "
+            'folder of a camera configured with source = "folder": the hub reads it as a '
+            "scan. With --nothing the frame is an empty shelf. Prints the frame's path as "
+            '{"frame": ...}. Use --out to write a PNG for `shopfloor decode` instead.'
+        ),
+    )
+    sim.add_argument("text", nargs="?", metavar="TEXT", help='the code; GS1 as "(01)…(17)…"')
+    where = sim.add_mutually_exclusive_group(required=True)
+    where.add_argument("--folder", metavar="DIR", help="the simulated camera's folder")
+    where.add_argument("--out", metavar="FILE", help="write the frame to FILE (PNG)")
+    sim.add_argument(
+        "--format",
+        default="EAN_13",
+        choices=sorted(FORMATS),
+        help="barcode format (default EAN_13)",
+    )
+    sim.add_argument("--gs1", action="store_true", help="encode TEXT as GS1 (FNC1) data")
+    sim.add_argument("--rotate", type=float, default=0.0, metavar="DEG", help="turn the code")
+    sim.add_argument("--blur", type=float, default=0.0, metavar="PX", help="Gaussian blur radius")
+    sim.add_argument(
+        "--contrast", type=float, default=1.0, metavar="K", help="contrast factor, < 1 is dimmer"
+    )
+    sim.add_argument("--nothing", action="store_true", help="an empty shelf, no code")
+    sim.set_defaults(func=_sim)
+
 
 def _decode(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -86,3 +115,29 @@ def _decode(args: argparse.Namespace) -> int:
             all_read = False
         print(json.dumps(line), flush=True)
     return 0 if all_read else 1
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .simulator import CameraSimulator, code_frame, compose_frame, png_bytes
+
+    if not args.nothing and not args.text:
+        print("shopfloor camera-sim: give TEXT, or --nothing for an empty shelf", file=sys.stderr)
+        return 2
+    look = {"rotate_deg": args.rotate, "blur_radius": args.blur, "contrast": args.contrast}
+    try:
+        if args.nothing:
+            frame = compose_frame(blur_radius=args.blur, contrast=args.contrast)
+        else:
+            frame = code_frame(args.text, args.format, gs1=args.gs1, **look)
+    except (ValueError, RuntimeError) as err:  # zxing-cpp refuses content its format can't hold.
+        print(f"shopfloor camera-sim: {args.format} {args.text!r}: {err}", file=sys.stderr)
+        return 2
+    if args.out:
+        Path(args.out).write_bytes(png_bytes(frame))
+        path = Path(args.out)
+    else:
+        path = CameraSimulator.following(args.folder).show(frame)
+    print(json.dumps({"frame": str(path)}), flush=True)
+    return 0

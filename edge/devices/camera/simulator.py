@@ -90,6 +90,18 @@ class CameraSimulator:
         self._away = self.folder.with_name(self.folder.name + ".unplugged")
         self.written = 0
 
+    @classmethod
+    def following(cls, folder: str | Path) -> CameraSimulator:
+        """A simulator that numbers its frames after those already in `folder`."""
+        sim = cls(folder)
+        numbers = [
+            int(p.stem.removeprefix("frame-"))
+            for p in sim.folder.glob("frame-*.png")
+            if p.stem.removeprefix("frame-").isdigit()
+        ]
+        sim.written = max(numbers, default=0)
+        return sim
+
     def _write(self, data: bytes, suffix: str = ".png") -> Path:
         self.written += 1
         path = self.folder / f"frame-{self.written:06d}{suffix}"

@@ -91,3 +91,28 @@ def test_the_zbar_engine_reads_the_ean(capsys, images):
 def test_bad_options_are_refused_with_a_reason(capsys, images, args, message):
     assert shopfloor_cli.main(["decode", *args, images["ean"]]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_camera_sim_shows_a_code_to_a_camera_folder_after_its_last_frame(capsys, tmp_path):
+    folder = tmp_path / "cam"
+    for _ in range(2):
+        assert shopfloor_cli.main(["camera-sim", "5901234123457", "--folder", str(folder)]) == 0
+    frames = [json.loads(line)["frame"] for line in capsys.readouterr().out.splitlines()]
+    assert [p.rsplit("/", 1)[1] for p in frames] == ["frame-000001.png", "frame-000002.png"]
+    code, lines = run(capsys, *frames)
+    assert [line["codes"][0]["text"] for line in lines] == ["5901234123457"] * 2
+
+
+def test_camera_sim_writes_a_gs1_datamatrix_for_decode(capsys, tmp_path):
+    out = str(tmp_path / "dm.png")
+    args = ["--out", out, "--format", "DATA_MATRIX", "--gs1", "--rotate", "30"]
+    assert shopfloor_cli.main(["camera-sim", "(01)09501101530003(10)LOT1", *args]) == 0
+    capsys.readouterr()
+    code, [line] = run(capsys, out)
+    assert line["codes"][0]["hri"] == "(01)09501101530003(10)LOT1"
+
+
+def test_camera_sim_refuses_content_its_format_cannot_hold(capsys, tmp_path):
+    out = str(tmp_path / "x.png")
+    assert shopfloor_cli.main(["camera-sim", "not-digits", "--out", out]) == 2
+    assert "EAN_13 'not-digits'" in capsys.readouterr().err
