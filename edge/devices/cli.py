@@ -13,9 +13,10 @@ def register(subparsers: Any) -> None:
     """Add every device family's commands to the `shopfloor` parser's subparsers."""
     # Each family's cli module imports nothing heavy at module level.
     from .camera import cli as camera_cli
+    from .gps import cli as gps_cli
     from .printer import cli as printer_cli
     from .scanner import cli as scanner_cli
 
-    families: tuple[Any, ...] = (camera_cli, scanner_cli, printer_cli)
+    families: tuple[Any, ...] = (camera_cli, scanner_cli, printer_cli, gps_cli)
     for family in families:
         family.register(subparsers)

@@ -64,13 +64,22 @@ class PtyLink:
                     os.close(fd)
             self._master = self._slave = None
 
-    def write(self, data: bytes) -> None:
-        """Send bytes towards the driver; dropped when unplugged or when the pty is full."""
+    def write(self, data: bytes, timeout_s: float = 1.0) -> None:
+        """Send bytes towards the driver; dropped when unplugged or still full after `timeout_s`.
+
+        The pty holds a few kB: a fast replay waits here for the driver to read, as a real
+        receiver's UART would simply keep pace.
+        """
         with self._lock:
-            if self._master is None:
-                return
-            with contextlib.suppress(BlockingIOError, OSError):
-                os.write(self._master, data)
+            view = memoryview(data)
+            while view and self._master is not None:
+                try:
+                    view = view[os.write(self._master, view) :]
+                except BlockingIOError:
+                    if not select.select([], [self._master], [], timeout_s)[1]:
+                        return
+                except OSError:
+                    return
 
     def read(self, timeout_s: float = 0.01) -> bytes:
         """Bytes the driver sent, waiting at most `timeout_s`; b"" when none or unplugged."""
@@ -215,7 +224,7 @@ class ScaleSimulator:
         while not self._stop.is_set():
             data = self.link.read(self.interval_s if self.protocol == "continuous" else 0.01)
             if self.protocol == "continuous" and not self.silent:
-                self.link.write(self.reply())
+                self.link.write(self.reply(), timeout_s=0)  # Nobody reading: lines are lost.
             if not data:
                 continue
             if self.protocol == "toledo8217":
