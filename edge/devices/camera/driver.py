@@ -15,9 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from protocols import InvalidPayload, utc_now
 from protocols.codes import interpret
@@ -26,6 +24,9 @@ from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
 from .config import CameraConfig
 from .protocol import Decoder, Dedupe, Scan, frame_from_bytes, to_gray
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,14 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from protocols.codes import ScannedCode
 
 from ..base import BadFrame
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class FormatInfo(NamedTuple):
@@ -139,6 +140,7 @@ def frame_from_bytes(data: bytes) -> np.ndarray:
 
 def to_gray(image: Any) -> np.ndarray:
     """A PIL image or a numpy array (grey, RGB or RGBA) as a contiguous grey uint8 frame."""
+    import numpy as np
     from PIL import Image
 
     if isinstance(image, Image.Image):
