@@ -14,9 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from protocols import utc_now
+from protocols import gtin_check_digit, utc_now
 
-from ..errors import NotFound
+from ..errors import NotFound, Refused
+from .catalog import get_product
 from .db import transaction
 from .sales import get_sale
 
@@ -76,6 +77,49 @@ def enqueue_receipt(db: sqlite3.Connection, printer: str, receipt_no: int, hub: 
         if get_sale(db, receipt_no) is None:
             raise NotFound("receipt_no", f"no sale has receipt number {receipt_no} at this hub")
         return enqueue(db, printer, "receipt", {"receipt_no": receipt_no, "hub": hub})
+
+
+def enqueue_label(
+    db: sqlite3.Connection, printer: str, code: str, *, currency: str, copies: int = 1
+) -> int:
+    """Queue `copies` shelf labels of the product with SKU or barcode `code`.
+
+    The label carries the product's first valid EAN-13 barcode, else its SKU as Code128;
+    a product sold by weight shows its price per kg. Raises NotFound for an unknown code.
+    """
+    if not 1 <= copies <= 100:
+        raise Refused("copies", f"must be from 1 to 100, got {copies}")
+    with transaction(db):
+        product = get_product(db, code)
+        if product is None:
+            raise NotFound("code", f"no product has SKU or barcode {code!r}")
+        eans = [b for b in product.barcodes if _is_ean13(b)]
+        payload = {
+            "name": product.name,
+            "price_minor": product.unit_price_minor,
+            "currency": currency,
+            "code": eans[0] if eans else product.sku,
+            "symbology": "EAN13" if eans else "CODE128",
+            "unit": "kg" if product.sold_by == "weight" else "",
+            "copies": copies,
+        }
+        return enqueue(db, printer, "label", payload)
+
+
+def _is_ean13(code: str) -> bool:
+    return (
+        len(code) == 13
+        and code.isascii()
+        and code.isdigit()
+        and gtin_check_digit(code[:12]) == int(code[12])
+    )
+
+
+def enqueue_kick(db: sqlite3.Connection, printer: str, pin: int = 2, pulse_ms: int = 100) -> int:
+    """Queue a cash drawer kick on `printer`'s drawer connector (pin 2 or 5)."""
+    if pin not in (2, 5):
+        raise Refused("pin", f"a drawer hangs on pin 2 or 5, got {pin}")
+    return enqueue(db, printer, "kick", {"pin": pin, "on_ms": pulse_ms, "off_ms": pulse_ms})
 
 
 def next_job(db: sqlite3.Connection, printer: str) -> PrintJob | None:

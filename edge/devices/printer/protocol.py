@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocols import gtin_check_digit
+
 from ..base import BadFrame
 
 ESC = 0x1B
@@ -218,12 +220,6 @@ class Kick:
 Op = Text | Barcode | QR | Cut | Kick
 
 
-def ean_check_digit(digits: str) -> int:
-    """The GS1 mod-10 check digit for the digits before it (EAN-8/13, UPC-A)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return (10 - total % 10) % 10
-
-
 def check_barcode(symbology: Symbology, data: str) -> None:
     """Raise ValueError when `data` cannot be that barcode; python-escpos does not check digits."""
     lengths = {Symbology.EAN13: 13, Symbology.EAN8: 8, Symbology.UPCA: 12}
@@ -231,10 +227,10 @@ def check_barcode(symbology: Symbology, data: str) -> None:
         size = lengths[symbology]
         if len(data) != size or not data.isascii() or not data.isdigit():
             raise ValueError(f"{symbology} barcode needs {size} digits, got {data!r}")
-        if ean_check_digit(data[:-1]) != int(data[-1]):
+        if gtin_check_digit(data[:-1]) != int(data[-1]):
             raise ValueError(
                 f"{symbology} barcode {data!r} has check digit {data[-1]}, "
-                f"expected {ean_check_digit(data[:-1])}"
+                f"expected {gtin_check_digit(data[:-1])}"
             )
     elif not data or not data.isascii() or not all(32 <= ord(c) < 127 for c in data):
         raise ValueError(f"{symbology} barcode needs printable ASCII, got {data!r}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from edge.devices.base import State
-from edge.devices.printer.protocol import PrintedBarcode
+from edge.devices.printer.protocol import Kick, PrintedBarcode, text_lines
 from edge.store import get_sale
 from edge.store import printing as queue
 from tests.edge.devices.printer.conftest import fast_config
-from tests.edge.helpers import SOAP_BARCODE
+from tests.edge.helpers import SOAP_BARCODE, TEA_BARCODE
 from tests.support import free_port, wait_until
 
 
@@ -77,3 +79,35 @@ def test_a_queued_job_survives_a_restart_of_the_hub(config, db, client, printer_
         wait_until(lambda: queue.get_job(reopened, job.id).state == "printed", what="the job")
     finally:
         reopened.close()
+
+
+def test_shelf_labels_print_with_the_product_barcode_or_its_sku(client, printer_sim, start_driver):
+    assert client.post(f"/api/products/{TEA_BARCODE}/label?copies=2").status_code == 202
+    assert client.post("/api/products/RICE-LOOSE/label").status_code == 202  # No barcode.
+    start_driver(fast_config(printer_sim.address))
+    wait_until(lambda: len(printer_sim.documents()) == 2, what="two label jobs")
+    tea, rice = printer_sim.documents()
+    assert tea.count(PrintedBarcode("EAN13", TEA_BARCODE)) == 2
+    assert PrintedBarcode("CODE128", "RICE-LOOSE") in rice
+    assert "Rs.65.50/kg" in text_lines(rice)
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "field"),
+    [
+        ("/api/products/NOPE/label", 404, "code"),
+        ("/api/products/SOAP/label?copies=0", 422, "copies"),
+        ("/api/products/SOAP/label?copies=x", 400, "copies"),
+        ("/api/drawer/open?pin=3", 400, "pin"),
+    ],
+)
+def test_bad_print_requests_name_their_field(client, url, status, field):
+    answer = client.post(url)
+    assert answer.status_code == status and answer.json["field"] == field
+
+
+def test_the_drawer_opens_through_the_queue(client, printer_sim, start_driver):
+    assert client.post("/api/drawer/open?pin=5").status_code == 202
+    start_driver(fast_config(printer_sim.address))
+    [printed] = wait_until(printer_sim.documents, what="the kick")
+    assert printed == [Kick(pin=5, on_ms=100, off_ms=100)]
