@@ -36,30 +36,30 @@ def config_from(name: str, table: Mapping[str, Any]) -> GpsConfig:
             continue
         if key not in types or key == "name":
             known = ", ".join(sorted(set(types) - {"name"}))
-            raise ConfigError(f"devices.{name}.{key}: unknown key for a GPS (known: {known})")
+            raise ConfigError(f"{key} (device {name!r}): unknown key for a GPS (known: {known})")
         kind = types[key]
         if kind == "str" and not isinstance(value, str):
-            raise ConfigError(f"devices.{name}.{key}: must be a string, got {value!r}")
+            raise ConfigError(f"{key} (device {name!r}): must be a string, got {value!r}")
         if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConfigError(f"devices.{name}.{key}: must be a positive integer, got {value!r}")
+            raise ConfigError(f"{key} (device {name!r}): must be a positive integer, got {value!r}")
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"devices.{name}.{key}: must be a number >= 0, got {value!r}")
+                raise ConfigError(f"{key} (device {name!r}): must be a number >= 0, got {value!r}")
             value = float(value)
         values[key] = value
     if not values.get("port"):
         raise ConfigError(
-            f"devices.{name}.port: a GPS needs its serial port (a /dev/serial/by-id/... path)"
+            f"port (device {name!r}): a GPS needs its serial port (a /dev/serial/by-id/... path)"
         )
     config = GpsConfig(name=name, **values)
     if config.max_interval_s < config.min_interval_s:
         raise ConfigError(
-            f"devices.{name}.max_interval_s: must be at least min_interval_s "
+            f"max_interval_s (device {name!r}): must be at least min_interval_s "
             f"({config.min_interval_s}), got {config.max_interval_s}"
         )
     for key in ("silent_after_s", "reconnect_first_s", "reconnect_max_s"):
         if getattr(config, key) <= 0:
-            raise ConfigError(f"devices.{name}.{key}: must be more than 0")
+            raise ConfigError(f"{key} (device {name!r}): must be more than 0")
     if config.reconnect_max_s < config.reconnect_first_s:
-        raise ConfigError(f"devices.{name}.reconnect_max_s: must be at least reconnect_first_s")
+        raise ConfigError(f"reconnect_max_s (device {name!r}): must be at least reconnect_first_s")
     return config

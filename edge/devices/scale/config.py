@@ -42,32 +42,34 @@ def config_from(name: str, table: Mapping[str, Any]) -> ScaleConfig:
             continue
         if key not in types or key == "name":
             known = ", ".join(sorted(set(types) - {"name"}))
-            raise ConfigError(f"devices.{name}.{key}: unknown key for a scale (known: {known})")
+            raise ConfigError(f"{key} (device {name!r}): unknown key for a scale (known: {known})")
         kind = types[key]
         if kind == "str" and not isinstance(value, str):
-            raise ConfigError(f"devices.{name}.{key}: must be a string, got {value!r}")
+            raise ConfigError(f"{key} (device {name!r}): must be a string, got {value!r}")
         if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConfigError(f"devices.{name}.{key}: must be a positive integer, got {value!r}")
+            raise ConfigError(f"{key} (device {name!r}): must be a positive integer, got {value!r}")
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"devices.{name}.{key}: must be a positive number, got {value!r}")
+                raise ConfigError(
+                    f"{key} (device {name!r}): must be a positive number, got {value!r}"
+                )
             value = float(value)
         values[key] = value
     if not values.get("port"):
         raise ConfigError(
-            f"devices.{name}.port: a scale needs its serial port (a /dev/serial/by-id/... path)"
+            f"port (device {name!r}): a scale needs its serial port (a /dev/serial/by-id/... path)"
         )
     if values.get("protocol", "toledo8217") not in PROTOCOLS:
         raise ConfigError(
-            f"devices.{name}.protocol: must be one of "
+            f"protocol (device {name!r}): must be one of "
             f"{', '.join(sorted(PROTOCOLS))}, got {values['protocol']!r}"
         )
     if values.get("bytesize", 7) not in (7, 8):
-        raise ConfigError(f"devices.{name}.bytesize: must be 7 or 8, got {values['bytesize']!r}")
+        raise ConfigError(f"bytesize (device {name!r}): must be 7 or 8, got {values['bytesize']!r}")
     if values.get("parity", "E") not in PARITIES:
-        raise ConfigError(f"devices.{name}.parity: must be N, E or O, got {values['parity']!r}")
+        raise ConfigError(f"parity (device {name!r}): must be N, E or O, got {values['parity']!r}")
     if values.get("stopbits", 1) not in (1, 2):
-        raise ConfigError(f"devices.{name}.stopbits: must be 1 or 2, got {values['stopbits']!r}")
+        raise ConfigError(f"stopbits (device {name!r}): must be 1 or 2, got {values['stopbits']!r}")
     if values.get("protocol") == "continuous":
         values.setdefault("bytesize", 8)
         values.setdefault("parity", "N")

@@ -40,5 +40,26 @@ def test_a_continuous_scale_defaults_to_8n1():
     ],
 )
 def test_a_bad_key_is_named(table, key):
-    with pytest.raises(ConfigError, match=rf"devices\.scale-1\.{key}:"):
+    with pytest.raises(ConfigError, match=rf"^{key} \(device 'scale-1'\):"):
         config_from("scale-1", table)
+
+
+def test_the_hub_config_builds_a_scale_from_its_devices_table(tmp_path):
+    from edge.config import load_config
+
+    table = {"name": "deli", "family": "scale", "port": "/dev/serial/by-id/usb-Mettler-if00",
+             "protocol": "nci"}  # fmt: skip
+    config = load_config(
+        env={},
+        overrides={"hub": {"id": "till-1"}, "store": {"db_path": str(tmp_path / "hub.db")},
+                   "devices": [table]},
+    )  # fmt: skip
+    assert config.devices == (ScaleConfig(name="deli", port=table["port"], protocol="nci"),)
+
+
+def test_a_bad_scale_key_is_named_under_its_devices_entry(tmp_path):
+    from edge.config import load_config
+
+    table = {"name": "deli", "family": "scale", "port": "/dev/x", "protocol": "dibal"}
+    with pytest.raises(ConfigError, match=r"devices\[0\]\.protocol"):
+        load_config(env={}, overrides={"hub": {"id": "till-1"}, "devices": [table]})
