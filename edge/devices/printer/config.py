@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.errors import ConfigError
 
@@ -28,6 +29,7 @@ class PrinterConfig:
     width: int = 42  # Characters per line in font A (80 mm paper: 42 or 48; 58 mm: 32).
     header: tuple[str, ...] = ()  # Store name, address, GSTIN: centred above each receipt.
     footer: tuple[str, ...] = ()
+    timezone: str = "UTC"  # IANA zone the receipt's time is shown in, e.g. "Asia/Kolkata".
     qr: bool = True  # Print the receipt number as a QR code too, beside the Code128.
     status: bool = True  # Ask DLE EOT status before a job (off for printers that never answer).
     timeout_s: float = 3.0  # Connect, send and status-answer timeout.
@@ -50,7 +52,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> PrinterConfig:
     def bad(key: str, want: str) -> ConfigError:
         return ConfigError(f"devices.{name}.{key}: must be {want}, got {table[key]!r}")
 
-    for key in ("connection", "port", "profile"):
+    for key in ("connection", "port", "profile", "timezone"):
         if key in table:
             if not isinstance(table[key], str) or not table[key]:
                 raise bad(key, "a non-empty string")
@@ -113,6 +115,13 @@ def config_from(name: str, table: Mapping[str, Any]) -> PrinterConfig:
             f"devices.{name}.codepages: must name code pages from {', '.join(CODEPAGES)}, "
             f"got {list(config.codepages)!r}"
         )
+    try:
+        ZoneInfo(config.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"devices.{name}.timezone: {config.timezone!r} is not an IANA time zone such as "
+            "Asia/Kolkata"
+        ) from None
     if config.retry_first_s > config.retry_max_s:
         raise ConfigError(f"devices.{name}.retry_first_s: must not exceed retry_max_s")
     return config

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from edge.store import get_sale, open_db
 from edge.store import printing as queue
@@ -36,6 +37,7 @@ from .protocol import (
     Symbology,
     Text,
     label_layout,
+    local_time,
     parse_status,
     printable_text,
     qr_label_layout,
@@ -244,6 +246,7 @@ class PrinterDriver:
                 hub=str(payload.get("hub", "")),
                 qr=c.qr,
                 codepage=choose_codepage(_profile(c.profile), c.codepages),
+                when=local_time(receipt.at, ZoneInfo(c.timezone)),
             )
         elif job.kind == "label":
             ops = label_ops(payload, c.width)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from protocols import gtin_check_digit
@@ -257,6 +258,14 @@ def columns(left: str, right: str, width: int) -> str:
     return f"{left[:room]:<{room}} {right}"
 
 
+def local_time(at: str, timezone: tzinfo | None = None) -> str:
+    """An RFC 3339 time as a receipt shows it, "2026-11-25 12:55", in `timezone` (else UTC)."""
+    moment = datetime.fromisoformat(at)
+    if timezone is not None:
+        moment = moment.astimezone(timezone)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def receipt_code(receipt_no: int) -> str:
     """What the receipt's barcode and QR carry, so a return can scan the receipt."""
     return f"R{receipt_no:08d}"
@@ -271,12 +280,14 @@ def receipt_layout(
     hub: str = "",
     qr: bool = True,
     codepage: str | None = None,
+    when: str | None = None,
 ) -> list[Op]:
     """The ops of one receipt: header, lines, tax by rate, total, payments, change, codes.
 
     `receipt` is an `edge.store.Receipt` (lines, taxes, payments in integer minor units).
     With `codepage`, amounts are laid out as they will print ("Rs." for "₹"), so columns
-    still line up after the fallback.
+    still line up after the fallback. `when` is the sale's time as the store reads it
+    (see `local_time`); without it the recorded UTC time is shown.
     """
     cur = receipt.currency
 
@@ -287,7 +298,7 @@ def receipt_layout(
     ops: list[Op] = [Text(line, align="center", bold=i == 0) for i, line in enumerate(header)]
     where = f"{receipt.location} / {hub}" if hub else receipt.location
     ops += [
-        Text(columns(f"Receipt {receipt.receipt_no}", receipt.at[:16].replace("T", " "), width)),
+        Text(columns(f"Receipt {receipt.receipt_no}", when or local_time(receipt.at), width)),
         Text(columns(where, f"Cashier {receipt.cashier}", width)),
         Text("-" * width),
     ]

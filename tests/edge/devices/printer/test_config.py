@@ -40,6 +40,7 @@ def test_every_key_of_a_full_table_is_kept():
         ({"port": "x:9100", "timeout_s": 0}, "timeout_s", "positive"),
         ({"port": "x:9100", "qr": "yes"}, "qr", "true or false"),
         ({"port": "x:9100", "papper": 1}, "papper", "unknown key"),
+        ({"port": "x:9100", "timezone": "India/Delhi"}, "timezone", "IANA"),
         ({"port": "x:9100", "retry_first_s": 9, "retry_max_s": 1}, "retry_first_s", "exceed"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from edge.cart import cart
@@ -201,3 +203,14 @@ def test_a_printer_that_never_answers_status_is_disconnected(printer_sim, start_
     printer_sim.set_silent(True)  # Accepts the connection, then says nothing.
     start_driver(fast_config(printer_sim.address, timeout_s=0.2))
     assert "status" in watch.reason_of(State.DISCONNECTED)
+
+
+def test_the_receipt_shows_the_sale_time_in_the_store_time_zone(
+    db, config, printer_sim, start_driver
+):
+    receipt = sell(db, config)
+    queue.enqueue_receipt(db, "receipt", receipt.receipt_no)
+    start_driver(fast_config(printer_sim.address, timezone="Asia/Kolkata"))
+    [printed] = wait_until(printer_sim.documents, what="the receipt")
+    ist = datetime.fromisoformat(receipt.at).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert text_lines(printed)[2].endswith(ist.strftime("%Y-%m-%d %H:%M"))
