@@ -255,8 +255,14 @@ class CameraDriver:
 
     def run(self, stop: threading.Event) -> None:
         """Keep the camera open until `stop` is set, reopening it after every unplug."""
+        # The decoder gets its own event: `stop` belongs to the caller (the device manager
+        # shares one among all devices), so this driver must never set it.
+        done = threading.Event()
         worker = threading.Thread(
-            target=self._decode_loop, args=(stop,), name=f"camera-{self.name}-decode", daemon=True
+            target=self._decode_loop,
+            args=(stop, done),
+            name=f"camera-{self.name}-decode",
+            daemon=True,
         )
         worker.start()
         backoff = Backoff(first_s=0.1, max_s=self.config.reconnect_max_s)
@@ -274,7 +280,7 @@ class CameraDriver:
                     self._report(State.DISCONNECTED, reason=str(err))
                 stop.wait(backoff.next())
         finally:
-            stop.set()
+            done.set()
             worker.join(timeout=5)
 
     def _serve(self, stop: threading.Event) -> None:
@@ -292,8 +298,8 @@ class CameraDriver:
             self.frames += 1
             self.slot.put(frame)
 
-    def _decode_loop(self, stop: threading.Event) -> None:
-        while not stop.is_set():
+    def _decode_loop(self, stop: threading.Event, done: threading.Event) -> None:
+        while not (stop.is_set() or done.is_set()):
             frame = self.slot.take(timeout_s=0.1)
             if frame is None:
                 continue

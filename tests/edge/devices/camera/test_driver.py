@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 from edge.devices.base import State
 from edge.devices.bus import Bus
@@ -208,3 +209,16 @@ def test_a_code_with_a_wrong_check_digit_still_reaches_the_till_with_the_reason(
     [scan] = wait_until(inbox.scans, what="the scan of the bad GTIN")
     assert scan.code is None
     assert scan.error.startswith("gtin: Invalid GTIN check digit")
+
+
+def test_a_driver_that_fails_leaves_the_shared_stop_event_alone(camera_sim):
+    class BrokenSource(FilesSource):
+        def open(self) -> None:
+            raise RuntimeError("a bug in a frame source")
+
+    config = config_from("cam-4", {"path": str(camera_sim.folder)})
+    driver = CameraDriver(config, Bus(), source=BrokenSource([]))
+    stop = threading.Event()  # The device manager shares it among all its devices.
+    with pytest.raises(RuntimeError, match="a bug in a frame source"):
+        driver.run(stop)  # The manager logs it and starts the driver again.
+    assert not stop.is_set()
