@@ -104,11 +104,6 @@ def config_from(name: str, table: Mapping[str, Any]) -> PrinterConfig:
                 f"devices.{name}.port: a USB printer's port is vid:pid in hex, e.g. 04b8:0202, "
                 f"got {config.port!r}"
             ) from None
-    elif config.connection == "serial" and config.port.startswith(("/dev/ttyUSB", "/dev/ttyACM")):
-        raise ConfigError(
-            f"devices.{name}.port: {config.port!r} can change on replug; use its "
-            "/dev/serial/by-id/ path"
-        )
     unknown = [c for c in config.codepages if c.upper() not in CODEPAGES]
     if not config.codepages or unknown:
         raise ConfigError(

@@ -32,7 +32,6 @@ def test_every_key_of_a_full_table_is_kept():
         ({}, "port", "needs a port"),
         ({"port": "printer.local"}, "port", "host:port"),
         ({"port": "x:9100", "connection": "bluetooth"}, "connection", "one of"),
-        ({"port": "/dev/ttyUSB0", "connection": "serial"}, "port", "by-id"),
         ({"port": "0x4b8", "connection": "usb"}, "port", "vid:pid"),
         ({"port": "x:9100", "codepages": ["CP999"]}, "codepages", "code pages"),
         ({"port": "x:9100", "codepages": "CP437"}, "codepages", "list of strings"),
