@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import errno
 import logging
+import os
 import select
 import threading
 import time
@@ -24,6 +25,7 @@ from .protocol import KeyDecoder, LineFramer, Scan, strip_prefix
 log = logging.getLogger(__name__)
 
 FAMILY = "scanner"
+PLUG_POLL_S = 0.1  # How often a waiting driver looks for its device node.
 POLL_S = 0.02  # How often a driver looks at `stop` and at a half-read code's silence.
 
 
@@ -75,7 +77,21 @@ class _ScannerDriver:
                     self._serve(device, stop)
             except DeviceUnavailable as err:
                 self._report(State.DISCONNECTED, str(err))
-            stop.wait(backoff.next())
+            self._wait_for_plug(stop, backoff.next())
+
+    def _wait_for_plug(self, stop: threading.Event, delay_s: float) -> None:
+        """Wait `delay_s` before the next open, or less when the device node appears.
+
+        udev creates the by-id link when the scanner is plugged in, so watching for it brings
+        a replugged scanner back at once instead of after a backoff of up to reconnect_max_s.
+        """
+        deadline = time.monotonic() + delay_s
+        was_there = os.path.exists(self.config.path)
+        while not stop.wait(min(PLUG_POLL_S, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return
+            if not was_there and os.path.exists(self.config.path):
+                return
 
     def _open(self) -> Any:
         raise NotImplementedError
