@@ -230,4 +230,3 @@ def test_a_scanner_header_is_stripped_before_the_code_is_read(tmp_path):
             assert scans[0].code.gtin == "4006381333931"
         finally:
             running.close()
-
