@@ -52,9 +52,10 @@ class FrameSource(Protocol):
 class FolderSource:
     """Frames from image files in a folder, in name order.
 
-    Following (the default), each file is read once and new files are picked up as they
-    appear, so a folder works like a camera's live feed (the simulator writes into it).
-    The position survives a reopen: after an unplug the feed goes on where it stopped.
+    Following (the default), the folder works like a camera's live feed (the simulator
+    writes into it): frames already there when the camera first opens are history and are
+    skipped, so a hub restart does not sell them again; each new file is read once, in name
+    order. The position survives a reopen: after an unplug the feed goes on where it stopped.
     With `loop`, the folder is replayed forever at `fps` (the demo). Files whose name starts
     with a dot are still being written and are skipped.
     """
@@ -63,16 +64,17 @@ class FolderSource:
         self.path = Path(path)
         self.loop = loop
         self.interval_s = 1 / fps
-        self._last_name = ""
-        self._open = False
+        self._last_name: str | None = None
 
     def open(self) -> None:
         if not self.path.is_dir():
             raise DeviceUnavailable(f"camera folder {str(self.path)!r} does not exist")
-        self._open = True
+        if self._last_name is None:
+            names = [] if self.loop else self._names()
+            self._last_name = names[-1] if names else ""
 
     def close(self) -> None:
-        self._open = False
+        pass
 
     def _names(self) -> list[str]:
         try:
@@ -89,7 +91,7 @@ class FolderSource:
 
     def read(self, stop: threading.Event) -> np.ndarray | None:
         names = self._names()
-        later = [n for n in names if n > self._last_name]
+        later = [n for n in names if n > (self._last_name or "")]
         if not later and self.loop and names:
             later = names
         if not later:

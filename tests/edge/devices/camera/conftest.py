@@ -13,6 +13,7 @@ from edge.devices.base import DeviceState
 from edge.devices.bus import Bus
 from edge.devices.camera import CameraDriver, Scan, config_from
 from edge.devices.camera.simulator import CameraSimulator
+from tests.support import wait_until
 
 
 class Inbox:
@@ -74,6 +75,9 @@ def start_camera(
         thread = threading.Thread(target=driver.run, args=(stop,), daemon=True)
         thread.start()
         stops.append((stop, thread))
+        # A followed folder starts at its newest frame, as a camera shows only what is in
+        # front of it now; frames shown before the first open would be history.
+        wait_until(lambda: driver.state is not None, what="the camera's first state")
         return driver, inbox
 
     yield start

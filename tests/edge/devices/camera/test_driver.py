@@ -119,13 +119,22 @@ def test_a_garbled_frame_is_counted_and_the_camera_keeps_going(camera_sim, start
 def test_in_a_burst_of_frames_each_is_decoded_or_counted_as_skipped_and_the_newest_is_read(
     camera_sim, start_camera
 ):
+    driver, inbox = start_camera()
     for _ in range(8):  # Frames arrive faster than they are decoded ...
         camera_sim.show_nothing()
     camera_sim.show_code("5901234123457", "EAN_13")
-    driver, inbox = start_camera()
     [scan] = wait_until(inbox.scans, what="the scan of the last frame")
     assert scan.text == "5901234123457"  # ... the newest frame is never the one dropped,
     wait_until(lambda: driver.decoded + driver.skipped == driver.frames == 9)  # none is lost.
+
+
+def test_frames_already_in_the_folder_at_start_are_history(camera_sim, start_camera):
+    camera_sim.show_code("4006381333931", "EAN_13")  # Shown before the hub started.
+    driver, inbox = start_camera()
+    camera_sim.show_code("5901234123457", "EAN_13")
+    [scan] = wait_until(inbox.scans, what="the scan of the new frame")
+    assert scan.text == "5901234123457"
+    assert driver.frames == 1
 
 
 def test_the_slot_keeps_only_the_newest_frame():
