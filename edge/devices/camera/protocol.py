@@ -132,10 +132,14 @@ def frame_from_bytes(data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             return to_gray(image)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-        raise BadFrame(f"frame of {len(data)} bytes is not a readable image: {err}") from err
     except (Image.DecompressionBombError, MemoryError) as err:
         raise BadFrame(f"frame of {len(data)} bytes is too large to decode: {err}") from err
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+        raise BadFrame(f"frame of {len(data)} bytes is not a readable image: {err}") from err
+    except Exception as err:
+        # Pillow's format plugins also raise EOFError, struct.error, IndexError and more on
+        # damaged files; for a camera they all mean one lost frame.
+        raise BadFrame(f"frame of {len(data)} bytes is not a readable image: {err!r}") from err
 
 
 def to_gray(image: Any) -> np.ndarray:

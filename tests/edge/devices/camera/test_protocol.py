@@ -256,6 +256,37 @@ def test_any_bytes_give_a_frame_or_a_bad_frame(data):
 PNG_HEADER = png_bytes(np.zeros((8, 8), np.uint8))
 
 
+def image_file(kind: str) -> bytes:
+    """A small valid image file of a format a camera folder may hold."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(out, format=kind)
+    return out.getvalue()
+
+
+VALID_FILES = [image_file(kind) for kind in ("PNG", "JPEG", "BMP", "TIFF", "PPM", "GIF")]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about damaged TIFF tags.
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(VALID_FILES), st.data())
+def test_a_damaged_image_of_any_format_gives_a_frame_or_a_bad_frame(valid, data):
+    cut = data.draw(st.integers(0, len(valid)))
+    flips = data.draw(st.lists(st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255))))
+    damaged = bytearray(valid[:cut] + data.draw(st.binary(max_size=32)))
+    for at, value in flips:
+        if at < len(damaged):
+            damaged[at] = value
+    try:
+        frame = frame_from_bytes(bytes(damaged))
+    except BadFrame:
+        return
+    assert frame.dtype == np.uint8 and frame.ndim == 2
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, len(PNG_HEADER)), st.binary(max_size=64))
 def test_a_damaged_png_gives_a_frame_or_a_bad_frame(cut, tail):
