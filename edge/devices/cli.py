@@ -15,8 +15,9 @@ def register(subparsers: Any) -> None:
     from .camera import cli as camera_cli
     from .gps import cli as gps_cli
     from .printer import cli as printer_cli
+    from .scale import cli as scale_cli
     from .scanner import cli as scanner_cli
 
-    families: tuple[Any, ...] = (camera_cli, scanner_cli, printer_cli, gps_cli)
+    families: tuple[Any, ...] = (camera_cli, scanner_cli, printer_cli, gps_cli, scale_cli)
     for family in families:
         family.register(subparsers)

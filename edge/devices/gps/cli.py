@@ -1,4 +1,4 @@
-"""`shopfloor nmea FILE`: the position fixes in an NMEA log, one JSON object per line."""
+"""`shopfloor nmea FILE` (the fixes in an NMEA log, one JSON object per line) and `gps-sim`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def register(subparsers: Any) -> None:
             help=f"with --throttled: {words} (default {default:g})",
         )
     nmea.set_defaults(func=_nmea)
+    register_sim(subparsers)
 
 
 def fix_object(position: Any) -> dict[str, Any]:
@@ -94,4 +95,53 @@ def _nmea(args: argparse.Namespace) -> int:
             print(f"line {counts['lines']}: {err}", file=sys.stderr)
     emit(builder.flush())
     print(json.dumps({"summary": {"file": args.file, **counts}}))
+    return 0
+
+
+def register_sim(subparsers: Any) -> None:
+    sim = subparsers.add_parser(
+        "gps-sim",
+        help="replay an NMEA track on a pty that a van hub can open as its GPS",
+        description=(
+            "Replay an NMEA log on a pty linked at --link, one epoch every --interval-s "
+            "seconds, noise included, so a van hub configured with that port sees a moving "
+            'van. Prints {"port": ..., "track": ...} and then {"done": LINES} at the end.'
+        ),
+    )
+    sim.add_argument(
+        "--link",
+        default="/tmp/shopfloor-gps",
+        help="path of the symlink to the pty, used as the hub's port (default /tmp/shopfloor-gps)",
+    )
+    sim.add_argument(
+        "--track", default=None, metavar="FILE", help="the NMEA log (default: the sample track)"
+    )
+    sim.add_argument(
+        "--interval-s", type=float, default=1.0, help="seconds per epoch (default 1, real time)"
+    )
+    sim.add_argument("--loop", action="store_true", help="replay forever (stop with Ctrl-C)")
+    sim.set_defaults(func=_gps_sim)
+
+
+def _gps_sim(args: argparse.Namespace) -> int:
+    from .simulator import SAMPLE_TRACK, GpsSimulator, load_track
+
+    track = args.track or str(SAMPLE_TRACK)
+    try:
+        lines = load_track(track)
+    except OSError as err:
+        print(json.dumps({"error": "unreadable", "file": track, "reason": str(err)}))
+        return 1
+    sim = GpsSimulator(args.link)
+    try:
+        sim.start()
+        print(json.dumps({"port": str(sim.path), "track": track}), flush=True)
+        replay = sim.replay(lines, interval_s=args.interval_s, loop=args.loop)
+        while replay.is_alive():
+            replay.join(0.5)
+        print(json.dumps({"done": len(lines)}), flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.close()
     return 0

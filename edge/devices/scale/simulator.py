@@ -35,6 +35,7 @@ class PtyLink:
         self._lock = threading.Lock()
         self._master: int | None = None
         self._slave: int | None = None
+        self._stalled = False
 
     @property
     def plugged(self) -> bool:
@@ -68,7 +69,8 @@ class PtyLink:
         """Send bytes towards the driver; dropped when unplugged or still full after `timeout_s`.
 
         The pty holds a few kB: a fast replay waits here for the driver to read, as a real
-        receiver's UART would simply keep pace.
+        receiver's UART would simply keep pace. Once a wait has run out nobody is reading, so
+        later writes do not wait until one gets through again.
         """
         with self._lock:
             view = memoryview(data)
@@ -76,10 +78,13 @@ class PtyLink:
                 try:
                     view = view[os.write(self._master, view) :]
                 except BlockingIOError:
-                    if not select.select([], [self._master], [], timeout_s)[1]:
+                    wait_s = 0 if self._stalled else timeout_s
+                    if not select.select([], [self._master], [], wait_s)[1]:
+                        self._stalled = True
                         return
                 except OSError:
                     return
+            self._stalled = False
 
     def read(self, timeout_s: float = 0.01) -> bytes:
         """Bytes the driver sent, waiting at most `timeout_s`; b"" when none or unplugged."""
@@ -202,7 +207,8 @@ class ScaleSimulator:
         figure = f"{sign}{abs(self.net_g) // 1000:04d}.{abs(self.net_g) % 1000:03d}"
         return f"{head},{kind},{figure}kg\r\n".encode()
 
-    def _command(self, command: bytes) -> None:
+    def command(self, command: bytes) -> None:
+        """Act on one command as received on the wire (W, Z, T, C, S), replying if it asks."""
         self.received.append(command)
         if self.silent:
             return
@@ -229,9 +235,9 @@ class ScaleSimulator:
                 continue
             if self.protocol == "toledo8217":
                 for byte in data:  # Single-letter commands with no terminator.
-                    self._command(bytes([byte]))
+                    self.command(bytes([byte]))
                 continue
             pending += data
             while b"\r" in pending:
                 command, _, pending = pending.partition(b"\r")
-                self._command(command.strip(b"\n"))
+                self.command(command.strip(b"\n"))

@@ -65,3 +65,13 @@ def test_an_unreadable_file_is_an_error_object_and_exit_code_1(tmp_path, capsys)
 def test_the_command_has_help(capsys):
     with pytest.raises(SystemExit):
         run(capsys, "--help")
+
+
+def test_gps_sim_replays_the_sample_track_even_with_nobody_reading(tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="shopfloor")
+    cli.register(parser.add_subparsers())
+    link = tmp_path / "gps"
+    args = parser.parse_args(["gps-sim", "--link", str(link), "--interval-s", "0"])
+    assert args.func(args) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines == [{"port": str(link), "track": str(SAMPLE_TRACK)}, {"done": 478}]
