@@ -87,9 +87,9 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
             raise ConfigError("files: must be a list of image paths")
         values["files"] = tuple(files)
     if "formats" in table:
-        values["formats"] = _formats(name, table["formats"])
+        values["formats"] = _formats(table["formats"])
     if "roi" in table:
-        values["roi"] = _roi(name, table["roi"])
+        values["roi"] = _roi(table["roi"])
 
     config = CameraConfig(name=name, **values)
     if config.source == "folder" and not config.path:
@@ -105,7 +105,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
     return config
 
 
-def _formats(name: str, value: Any) -> tuple[str, ...]:
+def _formats(value: Any) -> tuple[str, ...]:
     """A preset name ("retail", "pharmacy") or a list of format names, in FORMATS spelling."""
     if isinstance(value, str) and value in PRESETS:
         return PRESETS[value]
@@ -121,7 +121,7 @@ def _formats(name: str, value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-def _roi(name: str, value: Any) -> Roi:
+def _roi(value: Any) -> Roi:
     """`roi = [x, y, width, height]` in pixels of the camera's frame."""
     if (
         not isinstance(value, list)
