@@ -84,6 +84,8 @@ class GpsDriver:
             config.min_interval_s, config.min_distance_m, config.max_interval_s
         )
         self._backoff = Backoff(config.reconnect_first_s, config.reconnect_max_s)
+        self._last_good = 0.0  # time.monotonic() of the last checked sentence.
+        self._garbled = False  # Reported as an error: bytes arrive, but no sentence.
         self.port_open = threading.Event()  # Set while the port is open (tests, diagnostics).
 
     def run(self, stop: threading.Event) -> None:
@@ -115,7 +117,8 @@ class GpsDriver:
     def _serve(self, port: Any, stop: threading.Event) -> None:
         framer = LineFramer()
         builder = EpochBuilder()
-        last_byte = time.monotonic()
+        last_byte = self._last_good = time.monotonic()
+        self._garbled = False
         while not stop.is_set():
             try:
                 data = port.read(max(1, port.in_waiting))
@@ -129,6 +132,14 @@ class GpsDriver:
                     )
                 continue
             last_byte = now
+            if now - self._last_good > self.config.silent_after_s and not self._garbled:
+                # Bytes but no sentence: a wrong baud rate or a receiver in a binary mode.
+                self._garbled = True
+                self._report(
+                    State.ERROR,
+                    reason=f"no valid NMEA for {self.config.silent_after_s:g} s "
+                    f"({self.bad_lines} bad lines): check the baud rate",
+                )
             dropped = framer.dropped
             lines = framer.feed(data)
             self.bad_lines += framer.dropped - dropped
@@ -144,7 +155,9 @@ class GpsDriver:
             self.bad_lines += 1
             log.debug("GPS %s: %s", self.name, err)
             return
-        if self.state is None or self.state == State.DISCONNECTED:
+        self._last_good = time.monotonic()
+        if self.state is None or self.state == State.DISCONNECTED or self._garbled:
+            self._garbled = False
             # A checked sentence proves the receiver is there, fix or not.
             self._report(State.CONNECTED)
             self._backoff.reset()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import queue
 import termios
 import threading
@@ -23,7 +24,7 @@ import serial
 from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
 from .config import ScaleConfig
-from .protocol import Framer, Reading, protocol_named
+from .protocol import Framer, Reading, ScaleStatus, Weight, protocol_named
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class ScaleReading:
 @dataclass
 class _Request:
     action: str  # weight, zero, tare or clear.
+    expires: float = math.inf  # time.monotonic() after which the asker has given up.
     done: threading.Event = field(default_factory=threading.Event)
     result: Reading | None = None
     error: DeviceError | None = None
@@ -92,12 +94,33 @@ class ScaleDriver:
         """Clear the tare."""
         self._ask("clear", timeout_s)
 
+    def read_stable_weight(self, timeout_s: float = 5.0) -> Weight:
+        """The first stable Weight within `timeout_s`, for a line the till may sell.
+
+        Raises DeviceError naming the scale's last status (in motion, over capacity, ...)
+        when none comes in time, and DeviceUnavailable while the scale is disconnected.
+        """
+        deadline = time.monotonic() + timeout_s
+        last: Reading | None = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            last = self.read_weight(timeout_s=max(remaining, 0.05))
+            if isinstance(last, Weight) and last.stable:
+                return last
+            time.sleep(min(0.05, max(remaining, 0)))  # Let the pan settle between reads.
+        why = last.reason if isinstance(last, ScaleStatus) else "not stable"
+        raise DeviceError(f"scale {self.name!r} gave no stable weight in {timeout_s} s: {why}")
+
     def _ask(self, action: str, timeout_s: float) -> Reading | None:
         if action != "weight":
             self.protocol.command(action)  # Refuse a command the protocol lacks, here.
         if self.state != State.CONNECTED:
             raise DeviceUnavailable(f"scale {self.name!r} is not connected")
-        request = _Request(action)
+        # A request nobody waits for any more is dropped, so a tare the till gave up on is
+        # never carried out later, after a reconnect.
+        request = _Request(action, expires=time.monotonic() + timeout_s)
         self._requests.put(request)
         if not request.done.wait(timeout_s):
             raise DeviceError(f"scale {self.name!r} gave no {action} answer in {timeout_s} s")
@@ -155,6 +178,8 @@ class ScaleDriver:
                 request = self._requests.get(timeout=min(max(wait_s, 0.001), 0.1))
             except queue.Empty:
                 request = None
+            if request is not None and time.monotonic() > request.expires:
+                continue
             if continuous:
                 if request is not None and request.action != "weight":
                     self._write(port, self.protocol.command(request.action))

@@ -123,3 +123,17 @@ def test_the_sample_track_replays_through_the_driver(gps_sim, gps, bus):
     wait_until(lambda: gps.no_fix_epochs == 9 and gps.last_position.fixed_at.minute == 31)
     assert gps.bad_lines == 4
     assert len(fixes(sub)) >= 100
+
+
+def test_a_wrong_baud_rate_is_an_error_that_names_the_fix(gps_sim, start_gps):
+    gps = start_gps(silent_after_s=0.3)
+    gps_sim.send(rmc(1), gga(1))
+    wait_until(lambda: gps.state == State.CONNECTED, 10, "connected")
+
+    def garble() -> bool:
+        gps_sim.inject(b"\xf0\x0f\x7e\x81\xc3" * 8 + b"\n")  # What 9600 baud looks like at 4800.
+        return gps.state == State.ERROR
+
+    wait_until(garble, 10, "the error state")
+    gps_sim.send(rmc(2), gga(2))  # Baud rate fixed.
+    wait_until(lambda: gps.state == State.CONNECTED, 10, "connected again")

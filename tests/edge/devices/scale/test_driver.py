@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from edge.devices.base import DeviceError, DeviceState, DeviceUnavailable, State
@@ -105,3 +107,26 @@ def test_a_weight_read_costs_no_port_timeout(scale_sim, scale):
     replies = [scale.read_weight() for _ in range(20)]
     assert replies == [Weight(10)] * 20
     assert len([c for c in scale_sim.received if c == b"W"]) >= 20
+
+
+def test_the_till_waits_for_a_stable_weight(scale_sim, scale):
+    scale_sim.place(grams=730)
+    scale_sim.motion()
+    with pytest.raises(DeviceError, match="no stable weight"):
+        scale.read_stable_weight(timeout_s=0.3)
+    scale_sim.motion(False)
+    assert scale.read_stable_weight() == Weight(grams=730, stable=True)
+
+
+@pytest.mark.parametrize("protocol", ["toledo8217"])
+def test_a_tare_the_till_gave_up_on_is_never_carried_out_later(scale_sim, scale):
+    from edge.devices.scale.driver import _Request
+
+    scale_sim.place(grams=300)
+    # As if the till had asked for a tare and timed out before the driver's thread got to it.
+    given_up = _Request("tare", expires=time.monotonic() - 1)
+    scale._requests.put(given_up)
+    polls = len(scale_sim.received)
+    wait_until(lambda: len(scale_sim.received) > polls + 2, 10, "more polls")
+    assert b"T" not in scale_sim.received
+    assert scale.read_weight() == Weight(300)
