@@ -29,6 +29,8 @@ class ScaleConfig:
     reply_timeout_s: float = 0.5  # A request scale that stays silent this long missed a reply.
     silent_after: int = 3  # This many missed replies in a row means the scale is gone.
     poll_interval_s: float = 0.25  # How often an idle request scale is asked, for the bus.
+    stable_readings: int = 1  # >1: also require this many readings in a row to agree...
+    stable_tolerance_g: int = 1  # ...within this many grams (for a scale whose flag is early).
     reconnect_first_s: float = 0.5  # The first wait before reopening; doubles up to the max.
     reconnect_max_s: float = 30.0
 

@@ -24,7 +24,7 @@ import serial
 from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
 from .config import ScaleConfig
-from .protocol import Framer, Reading, ScaleStatus, Weight, protocol_named
+from .protocol import Framer, Reading, ScaleStatus, Settling, Weight, protocol_named
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class ScaleDriver:
         self._requests: queue.Queue[_Request] = queue.Queue()
         self._published: Reading | None = None
         self._backoff = Backoff(config.reconnect_first_s, config.reconnect_max_s)
+        self._settling = Settling(config.stable_readings, config.stable_tolerance_g)
 
     # The till's side: any thread.
     def read_weight(self, timeout_s: float = 2.0) -> Reading:
@@ -258,7 +259,7 @@ class ScaleDriver:
         while time.monotonic() < deadline:
             for frame in self._feed(framer, self._read(port)):
                 try:
-                    reading = self.protocol.parse(frame)
+                    reading = self._settling.judge(self.protocol.parse(frame))
                 except BadFrame as err:
                     self.bad_frames += 1
                     log.debug("scale %s: %s", self.name, err)

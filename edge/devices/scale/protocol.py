@@ -40,11 +40,13 @@ class ScaleStatus:
     not_zeroed: bool = False  # Outside the zero-capture range, or a zero error at power-up.
     at_zero: bool = False
     net: bool = False
+    fault: bool = False  # The scale reports a RAM, ROM, EEPROM or calibration error.
 
     @property
     def reason(self) -> str:
         """The first condition that stops a sale, in words, or "ok"."""
         for flag, words in (
+            (self.fault, "scale fault (RAM, ROM, EEPROM or calibration): service it"),
             (self.over_capacity, "over capacity"),
             (self.under_zero, "under zero"),
             (self.motion, "in motion"),
@@ -227,7 +229,7 @@ class NciScp01(ScaleProtocol):
         if match is None:
             raise BadFrame(f"scale unit in {figure!r} is not kg or g; set the scale to metric")
         grams = parse_kg(match[1], unit=match[2])
-        if status.not_zeroed:
+        if status.not_zeroed or status.fault:
             return status
         return Weight(grams=grams, stable=not status.motion)
 
@@ -243,7 +245,8 @@ def parse_nci_status(body: bytes) -> ScaleStatus:
         at_zero=bool(first & 0x02),
         under_zero=bool(second & 0x01),
         over_capacity=bool(second & 0x02),
-        not_zeroed=bool(third & 0x08) or bool(first & 0x0C) or bool(second & 0x0C),
+        not_zeroed=bool(third & 0x08),
+        fault=bool(first & 0x0C) or bool(second & 0x0C),
     )
 
 
@@ -285,6 +288,31 @@ class Continuous(ScaleProtocol):
         if grams < 0 and not net:
             return ScaleStatus(under_zero=True)
         return Weight(grams=grams, stable=state == b"ST")
+
+
+class Settling:
+    """Stability without trusting a motion bit: N readings in a row within a tolerance.
+
+    Some scales flag stable too early or not at all (devices.md: 3-10 consecutive readings
+    within the motion tolerance). With `readings` = 1 the scale's own flag stands.
+    """
+
+    def __init__(self, readings: int = 1, tolerance_g: int = 1) -> None:
+        self.readings = readings
+        self.tolerance_g = tolerance_g
+        self._window: list[int] = []
+
+    def judge(self, reading: Reading) -> Reading:
+        """The reading, with `stable` true only if the last N weights agree."""
+        if not isinstance(reading, Weight):
+            self._window.clear()
+            return reading
+        self._window = [*self._window, reading.grams][-self.readings :]
+        settled = (
+            len(self._window) == self.readings
+            and max(self._window) - min(self._window) <= self.tolerance_g
+        )
+        return Weight(reading.grams, stable=reading.stable and settled)
 
 
 PROTOCOLS: dict[str, type[ScaleProtocol]] = {p.name: p for p in (Toledo8217, NciScp01, Continuous)}

@@ -14,6 +14,7 @@ from edge.devices.scale.protocol import (
     Continuous,
     Framer,
     NciScp01,
+    Settling,
     Toledo8217,
     encode_8217_status,
     encode_nci_status,
@@ -64,6 +65,7 @@ def test_toledo_8217_refuses_what_is_not_a_reply(frame):
         (b"\nS00\r\x03", ScaleStatus()),  # The answer to S: status only.
         (b"\nS10\r\x03", ScaleStatus(motion=True)),
         (b"\n  1.234kg\r\n008\r\x03", ScaleStatus(not_zeroed=True)),  # Byte 3: zero error.
+        (b"\n  1.234kg\r\n48\r\x03", ScaleStatus(fault=True)),  # RAM error, calibration.
     ],
 )
 def test_nci_scp01_replies(frame, expected):
@@ -178,3 +180,13 @@ def test_a_reader_keeps_going_after_any_noise(chunks, protocol):
     }[protocol.name]
     frames = framer.feed(protocol.framer().terminator + good)
     assert protocol.parse(frames[-1]) == Weight(1234)
+
+
+def test_settling_wants_n_agreeing_readings_before_it_trusts_stable():
+    settling = Settling(readings=3, tolerance_g=2)
+    judged = [settling.judge(Weight(g)) for g in (500, 507, 501, 502, 501)]
+    assert [w.stable for w in judged] == [False, False, False, False, True]
+    assert settling.judge(ScaleStatus(motion=True)) == ScaleStatus(motion=True)
+    assert settling.judge(Weight(501)).stable is False  # A status starts the count again.
+    assert Settling().judge(Weight(5, stable=True)).stable  # One reading: the scale's flag.
+    assert not Settling(2).judge(Weight(5, stable=False)).stable  # Agreeing motion is motion.
