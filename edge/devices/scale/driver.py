@@ -245,7 +245,9 @@ class ScaleDriver:
         if waiting:
             for frame in self._feed(framer, self._read(port)):
                 log.debug("scale %s: unasked frame %r", self.name, frame)
+        before = framer.garbage_bytes
         framer.clear()
+        self.garbage_bytes += framer.garbage_bytes - before
 
     def _feed(self, framer: Framer, data: bytes) -> list[bytes]:
         before = framer.garbage_bytes
@@ -254,9 +256,14 @@ class ScaleDriver:
         return frames
 
     def _next_reading(self, port: Any, framer: Framer, timeout_s: float) -> Reading | None:
-        """Read until one frame parses (a bad one is counted) or `timeout_s` passes."""
+        """Read until a frame parses (a bad one is counted) or `timeout_s` passes.
+
+        When one read brings several frames (a continuous scale while the driver was busy),
+        the newest is the reading.
+        """
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            reading: Reading | None = None
             for frame in self._feed(framer, self._read(port)):
                 try:
                     reading = self._settling.judge(self.protocol.parse(frame))
@@ -265,6 +272,7 @@ class ScaleDriver:
                     log.debug("scale %s: %s", self.name, err)
                     continue
                 log.debug("scale %s: %r -> %r", self.name, frame, reading)
+            if reading is not None:
                 if self.state != State.CONNECTED:
                     self._report(State.CONNECTED)
                     self._backoff.reset()  # Only after a connection that worked.

@@ -114,7 +114,8 @@ class Framer:
             frames.append(chunk)
 
     def clear(self) -> None:
-        """Forget a half-received frame (after a reconnect)."""
+        """Forget a half-received frame, counting it as garbage (nobody asked for it)."""
+        self.garbage_bytes += len(self._buffer)
         self._buffer.clear()
 
 

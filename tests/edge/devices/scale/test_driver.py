@@ -130,3 +130,11 @@ def test_a_tare_the_till_gave_up_on_is_never_carried_out_later(scale_sim, scale)
     wait_until(lambda: len(scale_sim.received) > polls + 2, 10, "more polls")
     assert b"T" not in scale_sim.received
     assert scale.read_weight() == Weight(300)
+
+
+@pytest.mark.parametrize("protocol", ["toledo8217"])
+def test_noise_without_a_terminator_is_counted_before_the_next_request(scale_sim, scale):
+    scale_sim.place(grams=90)
+    scale_sim.inject(b"\xff\xfe\xfd")  # No CR: it would otherwise sit before the next reply.
+    wait_until(lambda: scale.garbage_bytes >= 3, 10, "the noise to be counted")
+    assert scale.read_weight() == Weight(90)
