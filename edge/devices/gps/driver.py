@@ -22,7 +22,7 @@ import serial
 from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
 from .config import GpsConfig
-from .protocol import MAX_LINE, EpochBuilder, NoFix, Position, Throttle, parse_sentence
+from .protocol import EpochBuilder, LineFramer, NoFix, Position, Throttle, parse_sentence
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +39,6 @@ class GpsFix:
 
     def as_event(self) -> tuple[str, dict[str, Any]]:
         return "location.fix", self.position.as_body()
-
-
-class LineFramer:
-    """Cuts a byte stream into lines on LF; a run longer than MAX_LINE is dropped and counted."""
-
-    def __init__(self) -> None:
-        self.dropped = 0
-        self._buffer = bytearray()
-        self._overflow = False  # Inside an over-long run: drop up to the next LF.
-
-    def feed(self, data: bytes) -> list[bytes]:
-        self._buffer += data
-        lines = []
-        while (end := self._buffer.find(b"\n")) >= 0:
-            line = bytes(self._buffer[:end])
-            del self._buffer[: end + 1]
-            if self._overflow:
-                self._overflow = False
-                continue
-            lines.append(line)
-        if len(self._buffer) > MAX_LINE:
-            if not self._overflow:
-                self.dropped += 1
-            self._overflow = True
-            self._buffer.clear()
-        return lines
 
 
 class GpsDriver:

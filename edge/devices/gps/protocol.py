@@ -45,6 +45,32 @@ def with_checksum(body: str) -> str:
     return f"${body}*{checksum(body)}"
 
 
+class LineFramer:
+    """Cuts a byte stream into lines on LF; a run longer than MAX_LINE is dropped and counted."""
+
+    def __init__(self) -> None:
+        self.dropped = 0
+        self._buffer = bytearray()
+        self._overflow = False  # Inside an over-long run: drop up to the next LF.
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buffer += data
+        lines = []
+        while (end := self._buffer.find(b"\n")) >= 0:
+            line = bytes(self._buffer[:end])
+            del self._buffer[: end + 1]
+            if self._overflow:
+                self._overflow = False
+                continue
+            lines.append(line)
+        if len(self._buffer) > MAX_LINE:
+            if not self._overflow:
+                self.dropped += 1
+            self._overflow = True
+            self._buffer.clear()
+        return lines
+
+
 def parse_sentence(line: bytes | str) -> pynmea2.NMEASentence:
     """Check one line and split it into a sentence; BadFrame for anything else.
 

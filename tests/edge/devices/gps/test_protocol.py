@@ -14,6 +14,7 @@ from edge.devices.base import BadFrame
 from edge.devices.gps import NoFix, Position
 from edge.devices.gps.protocol import (
     EpochBuilder,
+    LineFramer,
     Throttle,
     checksum,
     distance_m,
@@ -221,3 +222,28 @@ def test_any_checked_sentence_gives_a_result_or_a_bad_frame(kind, fields):
         if isinstance(result, Position):
             encode_event(event_id=uuid.uuid4(), hub="van-1", seq=1, at=AT, type="location.fix",
                          body=result.as_body())  # fmt: skip
+
+
+def test_lines_are_cut_on_lf_and_an_over_long_run_is_dropped_whole():
+    framer = LineFramer()
+    assert framer.feed(b"$GPRMC,1*00\r\n$GPG") == [b"$GPRMC,1*00\r"]
+    assert framer.feed(b"GA,2*00\r\n") == [b"$GPGGA,2*00\r"]
+    assert framer.feed(b"\xff" * 500) == []
+    assert framer.feed(b"tail of the run\r\n" + RMC.encode() + b"\r\n") == [RMC.encode() + b"\r"]
+    assert framer.dropped == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=8))
+def test_any_byte_stream_leaves_the_reader_able_to_read_the_next_sentence(chunks):
+    framer, builder = LineFramer(), EpochBuilder()
+    for chunk in chunks:
+        for line in framer.feed(chunk):
+            with contextlib.suppress(BadFrame):
+                builder.feed(parse_sentence(line))
+    lines = framer.feed(b"\n" + RMC.encode() + b"\r\n" + GGA.encode() + b"\r\n")
+    results = []
+    for line in lines:
+        with contextlib.suppress(BadFrame):
+            results += builder.feed(parse_sentence(line))
+    assert any(isinstance(r, Position) and r.lat_e7 == 129_716_000 for r in results)
