@@ -52,8 +52,10 @@ class Recordable(Protocol):
 class Driver(Protocol):
     """What the device manager runs for each configured device, each in its own thread.
 
-    A family's driver is built as `XDriver(config: XConfig, bus: Bus)`; it publishes its
-    readings and every DeviceState change on the bus, and owns exactly one reconnect loop.
+    A family's package offers `make_driver(config, bus, *, db_path=None)`: every family takes
+    the hub's database path, and those with durable state (the print queue) use it. A driver
+    publishes its readings and every DeviceState change on the bus, and owns exactly one
+    reconnect loop.
     """
 
     name: str

@@ -28,12 +28,13 @@ def family_of(device_config: Any) -> str:
 
 
 class DeviceManager:
-    """Runs `make_driver(config, bus).run(stop)` for each device, each in its own thread.
+    """Runs `make_driver(config, bus, db_path=...).run(stop)` for each device in a thread.
 
     A driver that raises is logged, reported as an error state and started again after a
     backoff, so a device never takes the hub down. `states()` gives each device's latest
     state, for GET /api/devices; the recorder sends every change to the cloud as
-    `device.status`.
+    `device.status`. `driver(name)` is the running driver of a device, for the till to ask
+    a scale for a weight or to tare it.
     """
 
     def __init__(self, config: HubConfig, bus: Bus | None = None) -> None:
@@ -48,6 +49,7 @@ class DeviceManager:
         self._recorder_stop = threading.Event()
         self._recorder_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
+        self._drivers: dict[str, Any] = {}
         self.recorder: Recorder | None = None
 
     def start(self) -> None:
@@ -87,6 +89,11 @@ class DeviceManager:
         with self._lock:
             return [self._states[d.name] for d in self.config.devices]
 
+    def driver(self, name: str) -> Any | None:
+        """The running driver of device `name`, or None while it is not running."""
+        with self._lock:
+            return self._drivers.get(name)
+
     def _spawn(self, name: str, target: Any, *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         self._threads.append(thread)
@@ -104,7 +111,10 @@ class DeviceManager:
         while not self._stop.is_set():
             try:
                 module = importlib.import_module(f"edge.devices.{family}")
-                module.make_driver(device, self.bus).run(self._stop)
+                driver = module.make_driver(device, self.bus, db_path=self.config.store.db_path)
+                with self._lock:
+                    self._drivers[device.name] = driver
+                driver.run(self._stop)
             except Exception as err:
                 log.exception(
                     "Device %s (%s) driver failed; starting it again", device.name, family
@@ -112,4 +122,7 @@ class DeviceManager:
                 self.bus.publish(
                     DeviceState(device.name, family, State.ERROR, f"driver failed: {err}")
                 )
+            finally:
+                with self._lock:
+                    self._drivers.pop(device.name, None)
             self._stop.wait(backoff.next())

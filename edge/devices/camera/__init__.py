@@ -25,6 +25,6 @@ __all__ = [
 ]
 
 
-def make_driver(config: CameraConfig, bus: Bus) -> CameraDriver:
+def make_driver(config: CameraConfig, bus: Bus, *, db_path: str | None = None) -> CameraDriver:
     """The driver the device manager runs in its own thread for this camera."""
     return CameraDriver(config, bus)

@@ -10,7 +10,7 @@ from .protocol import kick_command, parse_kick
 FAMILY = "drawer"
 
 
-def make_driver(config: DrawerConfig, bus: Bus) -> DrawerDriver:
+def make_driver(config: DrawerConfig, bus: Bus, *, db_path: str | None = None) -> DrawerDriver:
     return DrawerDriver(config, bus)
 
 

@@ -19,5 +19,5 @@ __all__ = [
 ]
 
 
-def make_driver(config: GpsConfig, bus: Bus) -> GpsDriver:
+def make_driver(config: GpsConfig, bus: Bus, *, db_path: str | None = None) -> GpsDriver:
     return GpsDriver(config, bus)

@@ -20,5 +20,5 @@ __all__ = [
 ]
 
 
-def make_driver(config: ScaleConfig, bus: Bus) -> ScaleDriver:
+def make_driver(config: ScaleConfig, bus: Bus, *, db_path: str | None = None) -> ScaleDriver:
     return ScaleDriver(config, bus)

@@ -247,7 +247,9 @@ class SerialScannerDriver(_ScannerDriver):
                     self._publish(item)
 
 
-def make_driver(config: ScannerConfig, bus: Bus) -> HidScannerDriver | SerialScannerDriver:
+def make_driver(
+    config: ScannerConfig, bus: Bus, *, db_path: str | None = None
+) -> HidScannerDriver | SerialScannerDriver:
     """The driver for a configured scanner, by its protocol."""
     if config.protocol == "serial":
         return SerialScannerDriver(config, bus)

@@ -135,11 +135,11 @@ def test_a_driver_that_crashes_is_reported_and_started_again(make_config, sims, 
     real = scanner.make_driver
     calls = []
 
-    def flaky(config, bus):
+    def flaky(config, bus, **hub):
         calls.append(config.name)
         if len(calls) == 1:
             raise RuntimeError("firmware surprise")
-        return real(config, bus)
+        return real(config, bus, **hub)
 
     monkeypatch.setattr(scanner, "make_driver", flaky)
     manager = DeviceManager(make_config(devices=[serial_scanner("front", sims[0].path)]))
@@ -150,6 +150,32 @@ def test_a_driver_that_crashes_is_reported_and_started_again(make_config, sims, 
         manager.stop()
     statuses = device_statuses(manager.config.store.db_path)
     assert statuses[:2] == [("front", "error"), ("front", "connected")]
+
+
+def test_a_printer_run_by_the_manager_prints_the_hubs_queue(make_config):
+    from edge.devices.printer.simulator import PrinterSimulator
+    from edge.store import open_db
+    from edge.store.printing import enqueue
+
+    with PrinterSimulator() as printer:
+        config = make_config(
+            devices=[{"name": "receipt", "family": "printer", "port": printer.address}]
+        )
+        manager = DeviceManager(config)
+        manager.start()
+        try:
+            db = open_db(config.store.db_path)
+            enqueue(db, "receipt", "label", {"name": "Aisle 4", "qr": "https://shop.example/a4"})
+            db.close()
+            wait_until(lambda: printer.documents(), 15, "the queued label on paper")
+        finally:
+            manager.stop()
+
+
+def test_the_till_reaches_a_running_driver_by_name(manager, sims):
+    front = wait_until(lambda: manager.driver("front"), 10, "the front scanner's driver")
+    assert front.name == "front"
+    assert manager.driver("no-such-device") is None
 
 
 def test_the_api_lists_devices_without_a_manager(make_config, tmp_path):
