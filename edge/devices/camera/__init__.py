@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..bus import Bus
+from ..scan import Scan
 from .config import CameraConfig, config_from
 from .driver import CameraDriver
-from .protocol import FORMATS, PHARMACY, RETAIL, Code, Decoder, Roi, Scan
+from .protocol import FORMATS, PHARMACY, RETAIL, Code, Decoder, Roi
 
 FAMILY = "camera"
 

@@ -22,8 +22,9 @@ from protocols.codes import interpret
 
 from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
+from ..scan import Scan
 from .config import CameraConfig
-from .protocol import Decoder, Dedupe, Scan, frame_from_bytes, to_gray
+from .protocol import Decoder, Dedupe, frame_from_bytes, to_gray
 
 if TYPE_CHECKING:
     import numpy as np
@@ -331,6 +332,7 @@ class CameraDriver:
             scan = Scan(
                 device=self.name,
                 text=code.text,
+                source="camera",
                 format=code.format,
                 gs1=code.gs1,
                 hri=code.hri,

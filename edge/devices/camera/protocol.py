@@ -9,10 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
-
-from protocols.codes import ScannedCode
 
 from ..base import BadFrame
 
@@ -82,26 +79,6 @@ class Code:
 
     def as_json(self) -> dict[str, Any]:
         return {"format": self.format, "text": self.text, "gs1": self.gs1, "hri": self.hri}
-
-
-@dataclass(frozen=True)
-class Scan:
-    """A code the camera read, as published on the bus: once per sighting, after dedupe.
-
-    `device`, `text`, `source`, `at`, `code` and `error` mean what they mean in the
-    scanner's Scan, so the till reads both alike: `code` is the interpretation
-    (protocols.codes), or None with `error` saying why the text could not be read.
-    """
-
-    device: str
-    text: str
-    format: str
-    gs1: bool
-    at: datetime
-    hri: str = ""
-    source: str = "camera"
-    code: ScannedCode | None = None
-    error: str | None = None
 
 
 def parse_formats(spec: str | Iterable[str]) -> tuple[str, ...]:

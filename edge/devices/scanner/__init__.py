@@ -1,8 +1,8 @@
 """Barcode scanners: USB HID (evdev) and serial, publishing each code as a Scan on the bus."""
 
+from ..scan import Scan
 from .config import ScannerConfig, config_from
 from .driver import HidScannerDriver, SerialScannerDriver, make_driver
-from .protocol import Scan
 
 FAMILY = "scanner"
 

@@ -19,8 +19,9 @@ from protocols.codes import GS, interpret
 
 from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
 from ..bus import Bus
+from ..scan import Scan
 from .config import ScannerConfig
-from .protocol import KeyDecoder, LineFramer, Scan, strip_prefix
+from .protocol import KeyDecoder, LineFramer, strip_prefix
 
 log = logging.getLogger(__name__)
 

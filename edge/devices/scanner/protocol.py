@@ -6,11 +6,9 @@ them, and `LineFramer` takes bytes as a serial port delivers them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from protocols.codes import GS, ScannedCode
+from protocols.codes import GS
 
 from ..base import BadFrame
 
@@ -47,22 +45,6 @@ KEY_KPDOT = 83
 # Ctrl with these keys gives ASCII control characters: Ctrl+] is GS, the GS1 separator.
 CTRL_KEYS = {26: "\x1b", 43: "\x1c", KEY_RIGHTBRACE: "\x1d"}
 CTRL_SHIFTED = {7: "\x1e", 12: "\x1f"}  # Ctrl+^ (RS) and Ctrl+_ (US), used by ISO 15434.
-
-
-@dataclass(frozen=True)
-class Scan:
-    """One code read by a scanner or camera, as published on the bus.
-
-    `code` is its interpretation (protocols.codes), or None with `error` saying why the
-    text could not be read; the till decides what to do with an unreadable code.
-    """
-
-    device: str
-    text: str
-    source: str  # "hid", "serial" or "camera".
-    at: dt.datetime
-    code: ScannedCode | None = None
-    error: str | None = None
 
 
 class KeyDecoder:
