@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..scale.simulator import PtyLink
+from ..ptylink import PtyLink
 from .protocol import with_checksum
 
 SAMPLE_TRACK = Path(__file__).with_name("sample_track.nmea")
