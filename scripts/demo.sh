@@ -108,7 +108,7 @@ if [ -n "${DATABASE_URL:-}" ]; then
   say "hubs start again from seq 1 and a database that already knows them would ignore them"
 fi
 rm -rf var/demo
-mkdir -p var/demo/mosquitto
+mkdir -p var/demo/mosquitto var/demo/dev/camera-a
 
 shopfloor cloud migrate --config demo/cloud.toml
 shopfloor cloud product import --config demo/cloud.toml demo/catalog.csv
@@ -127,6 +127,16 @@ cat <<EOF
     till-b   http://127.0.0.1:8082/api/health   http://127.0.0.1:8082/api/sync   (store-b)
   The hubs get the catalog from the cloud, then their opening stock; a checkout example
   follows once they have it. Ctrl-C stops everything.
+
+  Devices (GET /api/devices on each hub): till-a has a receipt printer and cash drawer
+  (simulated on 127.0.0.1:19100; the printer process prints each job it receives), a
+  camera reading frames from var/demo/dev/camera-a, and a scanner and scale that connect
+  when you start their simulators in another terminal:
+    .venv/bin/shopfloor scanner-sim var/demo/dev/scanner-a        then type a barcode
+    .venv/bin/shopfloor scale-sim --link var/demo/dev/scale-a     then type: place 1250
+    .venv/bin/shopfloor camera-sim --folder var/demo/dev/camera-a 8905251002105
+    curl -s -X POST http://127.0.0.1:8081/api/sales/1/print       reprint receipt 1
+  till-b rides in a van: its GPS replays a track and sends location.fix events.
 
 EOF
 exec honcho -f demo/Procfile start
