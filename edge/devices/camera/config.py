@@ -10,7 +10,7 @@ from edge.errors import ConfigError
 
 from .protocol import FORMATS, PRESETS, RETAIL, Roi
 
-SOURCES = ("folder", "files", "picamera2")
+SOURCES = ("folder", "files", "picamera2", "v4l2", "video")
 ENGINES = ("zxing", "zbar")
 # Keys every [[devices]] table carries, read by the device manager rather than the family.
 COMMON_KEYS = frozenset({"name", "family", "enabled"})
@@ -21,8 +21,10 @@ class CameraConfig:
     """One camera: a frame source, a decoder restricted to the store's formats, dedupe."""
 
     name: str
-    source: str = "folder"  # folder (a live spool or a looped folder), files, picamera2.
-    path: str = ""  # The folder for source = "folder".
+    # folder (a live spool or a looped folder), files, picamera2, v4l2 (a USB camera through
+    # OpenCV) or video (a video file through OpenCV).
+    source: str = "folder"
+    path: str = ""  # The folder, the /dev/v4l/by-id/... camera, or the video file.
     files: tuple[str, ...] = ()  # The images for source = "files", played in this order.
     loop: bool = False  # Replay the folder or files forever (demo) instead of following it.
     fps: int = 10  # Frames per second read from a looped folder, files or the Pi camera.
@@ -92,8 +94,8 @@ def config_from(name: str, table: Mapping[str, Any]) -> CameraConfig:
         values["roi"] = _roi(table["roi"])
 
     config = CameraConfig(name=name, **values)
-    if config.source == "folder" and not config.path:
-        raise ConfigError('path: a camera with source = "folder" needs a path')
+    if config.source in ("folder", "v4l2", "video") and not config.path:
+        raise ConfigError(f'path: a camera with source = "{config.source}" needs a path')
     if config.source == "files" and not config.files:
         raise ConfigError('files: a camera with source = "files" needs files')
     if config.engine == "zbar":

@@ -188,7 +188,76 @@ class Picamera2Source:
         return to_gray(yuv[: self.height, : self.width])
 
 
+class VideoSource:
+    """Frames from a V4L2 camera (a USB webcam) or a video file, through OpenCV.
+
+    `device` is `/dev/v4l/by-id/...` (or `/dev/videoN`) for a camera, or a file path; a file
+    plays once at its own pace, or forever with `loop`. OpenCV is imported only on open, so
+    a hub without cameras never loads it.
+    """
+
+    def __init__(
+        self, device: str, *, v4l2: bool, loop: bool = False, width: int = 1280,
+        height: int = 720, fps: int = 10,
+    ) -> None:  # fmt: skip
+        self.device = device
+        self.v4l2 = v4l2
+        self.loop = loop
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self._capture: Any = None
+
+    def open(self) -> None:
+        if not Path(self.device).exists():
+            what = "camera" if self.v4l2 else "video file"
+            raise DeviceUnavailable(f"{what} {self.device!r} does not exist")
+        import cv2
+
+        if self.v4l2:
+            capture = cv2.VideoCapture(self.device, cv2.CAP_V4L2)
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+            capture.set(cv2.CAP_PROP_FPS, self.fps)
+        else:
+            capture = cv2.VideoCapture(self.device)
+        if not capture.isOpened():
+            capture.release()
+            raise DeviceUnavailable(f"OpenCV cannot open {self.device!r}")
+        self._capture = capture
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+    def read(self, stop: threading.Event) -> np.ndarray | None:
+        import cv2
+
+        ok, frame = self._capture.read()
+        if not ok and not self.v4l2 and self.loop:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, frame = self._capture.read()
+        if not ok:
+            if self.v4l2:
+                raise DeviceUnavailable(f"camera {self.device!r} stopped delivering frames")
+            stop.wait(0.1)  # The file has ended: nothing more to see.
+            return None
+        if not self.v4l2:
+            stop.wait(1 / self.fps)
+        return to_gray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+
+
 def make_source(config: CameraConfig) -> FrameSource:
+    if config.source in ("v4l2", "video"):
+        return VideoSource(
+            config.path,
+            v4l2=config.source == "v4l2",
+            loop=config.loop,
+            width=config.width,
+            height=config.height,
+            fps=config.fps,
+        )
     if config.source == "picamera2":
         return Picamera2Source(width=config.width, height=config.height, fps=config.fps)
     if config.source == "files":

@@ -60,7 +60,7 @@ def test_formats_may_be_listed_by_name():
     ("table", "message"),
     [
         ({"path": "/f", "fromats": "retail"}, "fromats: unknown key"),
-        ({"path": "/f", "source": "v4l2"}, "source: must be one of folder, files"),
+        ({"path": "/f", "source": "webcam"}, "source: must be one of folder, files, picamera2"),
         ({}, 'path: a camera with source = "folder" needs a path'),
         ({"source": "files"}, "files: a camera with source"),
         ({"source": "files", "files": "a.png"}, "files: must be a list"),
