@@ -79,6 +79,7 @@ command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosqu
 # pyzbar loads libzbar at run time; evdev has no wheel and compiles against the kernel's
 # input headers, so a compiler and the Python headers are needed before pip runs.
 ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+ldconfig -p 2>/dev/null | grep -q 'libusb-1\.0\.so\.0' || missing+=(libusb-1.0-0)
 if ! { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import evdev' 2>/dev/null; }; then
   command -v cc >/dev/null || missing+=(build-essential)
   [ -e /usr/include/linux/input.h ] || missing+=(linux-libc-dev)

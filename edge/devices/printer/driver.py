@@ -312,7 +312,8 @@ class PrinterDriver:
         try:
             printer = self._open_printer()
             printer.open()
-        except (EscposError, OSError, ImportError) as err:
+        except (EscposError, OSError, ImportError, ValueError) as err:
+            # pyusb raises NoBackendError, a ValueError, when libusb-1.0 is not installed.
             raise DeviceUnavailable(f"{where} cannot be opened: {err}".replace("\n", " ")) from err
         try:
             yield printer

@@ -144,6 +144,12 @@ def test_a_printer_nobody_listens_for_is_disconnected_not_crashed(start_driver, 
     assert "cannot be opened" in watch.reason_of(State.DISCONNECTED)
 
 
+def test_a_usb_printer_that_is_not_plugged_in_is_disconnected(start_driver, watch):
+    # An Epson TM-T20 by vendor:product id; no such device is on this machine's USB bus.
+    start_driver(fast_config("04b8:0e28", connection="usb"))
+    assert "cannot be opened" in watch.reason_of(State.DISCONNECTED)
+
+
 def test_a_connection_dropped_mid_receipt_is_retried_and_the_receipt_prints_whole(
     db, config, printer_sim, start_driver
 ):
