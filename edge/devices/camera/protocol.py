@@ -97,6 +97,10 @@ def parse_formats(spec: str | Iterable[str]) -> tuple[str, ...]:
     return names
 
 
+# An 8K frame is 33 Mpixel; anything larger is a damaged header, not a camera's frame.
+MAX_FRAME_PIXELS = 40_000_000
+
+
 def frame_from_bytes(data: bytes) -> np.ndarray:
     """Decode an image file's bytes (PNG, JPEG, BMP, PGM, ...) into a grey uint8 frame.
 
@@ -107,8 +111,17 @@ def frame_from_bytes(data: bytes) -> np.ndarray:
 
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_FRAME_PIXELS:
+                # A damaged header can claim gigapixels; refuse before allocating them.
+                raise BadFrame(
+                    f"frame claims {width}x{height} pixels, more than any camera sends "
+                    f"({MAX_FRAME_PIXELS} at most)"
+                )
             image.load()
             return to_gray(image)
+    except BadFrame:
+        raise
     except (Image.DecompressionBombError, MemoryError) as err:
         raise BadFrame(f"frame of {len(data)} bytes is too large to decode: {err}") from err
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:

@@ -302,3 +302,16 @@ def test_a_damaged_png_gives_a_frame_or_a_bad_frame(cut, tail):
 def test_decoding_any_small_frame_gives_a_list_of_codes(frame):
     for code in Decoder(EVERYTHING).decode(frame):
         assert code.format in EVERYTHING
+
+
+def test_a_frame_whose_header_claims_too_many_pixels_is_refused_before_it_is_decoded():
+    import struct
+    import zlib
+
+    small = png_bytes(code_frame("5901234123457"))
+    # Rewrite the IHDR chunk (at byte 8) to claim 9000 x 9000 pixels, with a valid CRC.
+    ihdr = b"IHDR" + struct.pack(">II", 9000, 9000) + small[24:29]
+    forged = small[:8] + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
+    forged += small[33:]
+    with pytest.raises(BadFrame, match="claims 9000x9000 pixels"):
+        frame_from_bytes(forged)
