@@ -16,6 +16,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from protocols import Topics
 from protocols.topics import QOS
@@ -86,9 +87,19 @@ class Link:
         )
         self.client.loop_start()
 
-    def stop(self) -> None:
-        """Disconnect cleanly (the broker then drops the will) and end paho's thread."""
-        self.client.disconnect()
+    def stop(self, *, with_will: bool = False) -> None:
+        """Disconnect and end paho's thread.
+
+        A clean disconnect makes the broker drop the will; `with_will` asks it to publish the
+        will (the offline status) anyway (MQTT 5 reason code 0x04), for a goodbye that could
+        not be confirmed.
+        """
+        if with_will:
+            self.client.disconnect(
+                reasoncode=ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
+            )
+        else:
+            self.client.disconnect()
         self.client.loop_stop()
 
     def publish_events(self, payload: bytes) -> mqtt.MQTTMessageInfo:

@@ -239,15 +239,22 @@ class Publisher:
         return encode(status)
 
     def _say_goodbye(self, db: sqlite3.Connection) -> None:
-        """Publish a retained offline status and disconnect, so the cloud knows it was planned."""
+        """Publish a retained offline status and disconnect, so the cloud knows it was planned.
+
+        When the broker does not confirm the goodbye in time (a busy hub, a slow link), the
+        disconnect asks the broker to publish the will instead: a clean disconnect alone would
+        leave the retained status saying online.
+        """
+        said = False
         try:
             if self.connected:
                 info = self.link.publish_status(self._status(db, "offline"))
                 info.wait_for_publish(GOODBYE_TIMEOUT_S)
+                said = info.is_published()
         except (RuntimeError, ValueError, sqlite3.Error) as err:
             log.info("Could not say goodbye to the broker: %s", err)
         finally:
-            self.link.stop()
+            self.link.stop(with_will=not said)
             if self.connected:
                 log.info("MQTT link to %s closed", self.link.where)
             self.connected = False

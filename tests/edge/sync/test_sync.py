@@ -238,6 +238,22 @@ def test_a_clean_stop_leaves_a_retained_offline_status(db, sync_config, broker, 
     assert not sync_state(db).connected
 
 
+def test_a_goodbye_the_broker_did_not_confirm_still_leaves_the_hub_offline(
+    db, sync_config, broker, start_sync
+):
+    from tests.edge.helpers import retained_status
+
+    sync = start_sync(sync_config())
+    wait_until(lambda: sync_state(db).connected, what="the connection")
+    assert retained_status(broker.port, HUB).state == "online"
+    # What a stop does when its offline status was not confirmed in time: the broker is
+    # asked to publish the will, since a clean disconnect would leave "online" retained.
+    sync.link.stop(with_will=True)
+    wait_until(
+        lambda: retained_status(broker.port, HUB).state == "offline", what="the will published"
+    )
+
+
 def test_a_command_that_meets_a_busy_database_is_applied_once_it_frees(
     db, sync_config, cloud, start_sync, caplog
 ):
