@@ -202,6 +202,13 @@ def _load_devices(tables: Any, source: str) -> tuple[Any, ...]:
             if key and key[0].split(".")[0].split("[")[0] in table:
                 raise ConfigError(f"config key {where}.{text} (in {source})") from None
             raise ConfigError(f"config key {where} ({name}) in {source}: {text}") from None
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(
+                f"config key {where}.enabled = {enabled!r} in {source}: use true/false"
+            )
+        if not enabled:
+            continue  # Checked like the others, so switching it back on cannot surprise.
         _warn_unstable(where, table)
         devices.append(device)
     return tuple(devices)

@@ -8,12 +8,11 @@ from typing import Any
 
 from edge.errors import ConfigError
 
+from ..tables import COMMON_KEYS
 from .protocol import FORMATS, PRESETS, RETAIL, Roi
 
 SOURCES = ("folder", "files", "picamera2", "v4l2", "video")
 ENGINES = ("zxing", "zbar")
-# Keys every [[devices]] table carries, read by the device manager rather than the family.
-COMMON_KEYS = frozenset({"name", "family", "enabled"})
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ from typing import Any
 from edge.errors import ConfigError
 
 from ..printer.protocol import Kick
+from ..tables import COMMON_KEYS
 from .protocol import kick_command
-
-# Keys every [[devices]] table carries, read by the device manager rather than the family.
-COMMON_KEYS = frozenset({"name", "family", "enabled"})
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from edge.errors import ConfigError
 
-# Keys every [[devices]] table carries, read by the device manager rather than the family.
-COMMON_KEYS = frozenset({"name", "family", "enabled"})
+from ..tables import typed_values
 
 
 @dataclass(frozen=True)
@@ -29,24 +28,7 @@ class GpsConfig:
 
 def config_from(name: str, table: Mapping[str, Any]) -> GpsConfig:
     """Check one `[[devices]]` table with `family = "gps"`; raise ConfigError naming the key."""
-    types = {f.name: f.type for f in fields(GpsConfig)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key in COMMON_KEYS:
-            continue
-        if key not in types or key == "name":
-            known = ", ".join(sorted(set(types) - {"name"}))
-            raise ConfigError(f"{key} (device {name!r}): unknown key for a GPS (known: {known})")
-        kind = types[key]
-        if kind == "str" and not isinstance(value, str):
-            raise ConfigError(f"{key} (device {name!r}): must be a string, got {value!r}")
-        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConfigError(f"{key} (device {name!r}): must be a positive integer, got {value!r}")
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"{key} (device {name!r}): must be a number >= 0, got {value!r}")
-            value = float(value)
-        values[key] = value
+    values = typed_values(GpsConfig, name, table, "a GPS")
     if not values.get("port"):
         raise ConfigError(
             f"port (device {name!r}): a GPS needs its serial port (a /dev/serial/by-id/... path)"

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.errors import ConfigError
 
+from ..tables import COMMON_KEYS
 from .protocol import CODEPAGES
 
 CONNECTIONS = ("network", "serial", "usb", "file")
-# Keys every [[devices]] table carries, read by the device manager rather than the family.
-COMMON_KEYS = frozenset({"name", "family", "enabled"})
 
 
 @dataclass(frozen=True)

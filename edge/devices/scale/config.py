@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from edge.errors import ConfigError
 
+from ..tables import typed_values
 from .protocol import PROTOCOLS
 
-# Keys every [[devices]] table carries, read by the device manager rather than the family.
-COMMON_KEYS = frozenset({"name", "family", "enabled"})
 PARITIES = ("N", "E", "O")
 
 
@@ -37,26 +36,12 @@ class ScaleConfig:
 
 def config_from(name: str, table: Mapping[str, Any]) -> ScaleConfig:
     """Check one `[[devices]]` table with `family = "scale"`; raise ConfigError naming the key."""
-    types = {f.name: f.type for f in fields(ScaleConfig)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key in COMMON_KEYS:
-            continue
-        if key not in types or key == "name":
-            known = ", ".join(sorted(set(types) - {"name"}))
-            raise ConfigError(f"{key} (device {name!r}): unknown key for a scale (known: {known})")
-        kind = types[key]
-        if kind == "str" and not isinstance(value, str):
-            raise ConfigError(f"{key} (device {name!r}): must be a string, got {value!r}")
-        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConfigError(f"{key} (device {name!r}): must be a positive integer, got {value!r}")
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(
-                    f"{key} (device {name!r}): must be a positive number, got {value!r}"
-                )
-            value = float(value)
-        values[key] = value
+    values = typed_values(ScaleConfig, name, table, "a scale")
+    for key in ("reply_timeout_s", "poll_interval_s", "reconnect_first_s", "reconnect_max_s"):
+        if key in values and values[key] <= 0:
+            raise ConfigError(
+                f"{key} (device {name!r}): must be a positive number, got {values[key]!r}"
+            )
     if not values.get("port"):
         raise ConfigError(
             f"port (device {name!r}): a scale needs its serial port (a /dev/serial/by-id/... path)"

@@ -10,6 +10,7 @@ from protocols import InvalidPayload
 from protocols.codes import DEFAULT_RULES, VariableMeasureRule, rules_from
 
 from ...errors import ConfigError
+from ..tables import COMMON_KEYS
 from .protocol import SUFFIXES, TERMINATORS
 
 PROTOCOLS = ("hid", "serial")
@@ -68,7 +69,7 @@ def config_from(name: str, table: Mapping[str, Any]) -> ScannerConfig:
     known = {f.name for f in fields(ScannerConfig)} - {"name"}
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key in ("name", "family"):
+        if key in COMMON_KEYS:
             continue
         if key not in known:
             raise ConfigError(f"{key} is not a scanner key (known: {', '.join(sorted(known))})")

@@ -95,6 +95,18 @@ def test_a_bad_device_table_is_named_by_its_index_and_key(make_config, table, na
         make_config(devices=tables)
 
 
+def test_a_device_switched_off_is_checked_but_not_run(make_config):
+    config = make_config(
+        devices=[
+            serial_scanner("front", "/dev/serial/by-id/usb-Scanner-if00"),
+            serial_scanner("spare", "/dev/serial/by-id/usb-Spare-if00", enabled=False),
+        ]
+    )
+    assert [d.name for d in config.devices] == ["front"]
+    with pytest.raises(ConfigError, match=r"devices\[0\]\.baud"):
+        make_config(devices=[serial_scanner("spare", "/x", enabled=False, baud="fast")])
+
+
 def test_an_unstable_path_is_warned_about(make_config, caplog):
     with caplog.at_level(logging.WARNING, logger="edge.config"):
         make_config(devices=[serial_scanner("front", "/dev/ttyACM0")])
