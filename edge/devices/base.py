@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .bus import Bus
+
+log = logging.getLogger(__name__)
 
 
 class DeviceError(Exception):
@@ -41,6 +47,25 @@ class DeviceState:
         """The outbox event this becomes (protocols `device.status`)."""
         body = {"device": self.device, "family": self.family, "state": str(self.state)}
         return "device.status", body | ({"reason": self.reason} if self.reason else {})
+
+
+def announce(bus: Bus, new: DeviceState, where: str = "") -> None:
+    """Publish a device's new state and tell the operator, once per change.
+
+    Each driver decides what counts as a change (the printer also reports a new reason while
+    connected, "paper near end"); this is the one place that logs and publishes it.
+    """
+    if new.state is State.CONNECTED:
+        log.info(
+            "%s %s connected%s%s",
+            new.family,
+            new.device,
+            f" at {where}" if where else "",
+            f" ({new.reason})" if new.reason else "",
+        )
+    else:
+        log.info("%s %s %s: %s", new.family, new.device, new.state, new.reason)
+    bus.publish(new)
 
 
 class Recordable(Protocol):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from protocols import InvalidPayload, utc_now
 from protocols.codes import interpret
 
-from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
+from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State, announce
 from ..bus import Bus
 from ..scan import Scan
 from .config import CameraConfig
@@ -420,9 +420,5 @@ class CameraDriver:
         new = DeviceState(device=self.name, family=self.family, state=state, reason=reason)
         if self._state is not None and self._state.state == state:
             return
-        if state == State.CONNECTED:
-            log.info("camera %s connected", self.name)
-        else:
-            log.info("camera %s %s: %s", self.name, state, reason)
         self._state = new
-        self.bus.publish(new)
+        announce(self.bus, new, self.config.path)

@@ -19,7 +19,7 @@ from typing import Any
 
 import serial
 
-from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
+from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State, announce
 from ..bus import Bus
 from .config import GpsConfig
 from .protocol import EpochBuilder, LineFramer, NoFix, Position, Throttle, parse_sentence
@@ -151,8 +151,4 @@ class GpsDriver:
         if state == self.state:
             return
         self.state = state
-        if state == State.CONNECTED:
-            log.info("GPS %s connected on %s", self.name, self.config.port)
-        else:
-            log.info("GPS %s %s: %s", self.name, state, reason)
-        self.bus.publish(DeviceState(self.name, FAMILY, state, reason))
+        announce(self.bus, DeviceState(self.name, FAMILY, state, reason), self.config.port)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from edge.store import get_sale, open_db
 from edge.store import printing as queue
 
-from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State
+from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State, announce
 from ..bus import Bus
 from .config import PrinterConfig
 from .protocol import (
@@ -138,12 +138,8 @@ class PrinterDriver:
         new = DeviceState(self.name, FAMILY, state, reason)
         if new == self.state:
             return
-        was, self.state = self.state, new
-        if state is State.CONNECTED and (was is None or was.state is not State.CONNECTED):
-            log.info("Printer %s is ready%s", self.name, f" ({reason})" if reason else "")
-        elif state is not State.CONNECTED:
-            log.info("Printer %s is %s%s", self.name, state, f": {reason}" if reason else "")
-        self.bus.publish(new)
+        self.state = new
+        announce(self.bus, new, self.config.port)
 
     def run(self, stop: threading.Event) -> None:
         """Serve the queue until `stop` is set, retrying a printer that is away or not ready."""

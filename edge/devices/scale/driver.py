@@ -21,7 +21,7 @@ from typing import Any
 
 import serial
 
-from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State
+from ..base import Backoff, BadFrame, DeviceError, DeviceState, DeviceUnavailable, State, announce
 from ..bus import Bus
 from .config import ScaleConfig
 from .protocol import Framer, Reading, ScaleStatus, Settling, Weight, protocol_named
@@ -298,8 +298,4 @@ class ScaleDriver:
         if state == self.state:
             return
         self.state = state
-        if state == State.CONNECTED:
-            log.info("scale %s connected on %s", self.name, self.config.port)
-        else:
-            log.info("scale %s %s: %s", self.name, state, reason)
-        self.bus.publish(DeviceState(self.name, FAMILY, state, reason))
+        announce(self.bus, DeviceState(self.name, FAMILY, state, reason), self.config.port)

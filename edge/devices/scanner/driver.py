@@ -17,7 +17,7 @@ from typing import Any
 from protocols import InvalidPayload
 from protocols.codes import GS, interpret
 
-from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State
+from ..base import Backoff, BadFrame, DeviceState, DeviceUnavailable, State, announce
 from ..bus import Bus
 from ..scan import Scan
 from .config import ScannerConfig
@@ -105,11 +105,7 @@ class _ScannerDriver:
         if self.state is not None and self.state.state == state:
             return
         self.state = DeviceState(self.name, FAMILY, state, reason)
-        if state == State.CONNECTED:
-            log.info("Scanner %s connected at %s", self.name, self.config.path)
-        else:
-            log.info("Scanner %s %s: %s", self.name, state, reason)
-        self.bus.publish(self.state)
+        announce(self.bus, self.state, self.config.path)
 
     def _publish(self, text: str) -> None:
         """Interpret a code's text and put it on the bus as a Scan."""
