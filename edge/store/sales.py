@@ -228,43 +228,25 @@ def get_sale(db: sqlite3.Connection, receipt_no: int) -> Receipt | None:
         if sale is None:
             return None
         lines = [
-            PricedLine(
-                line_no=r["line_no"],
-                sku=r["sku"],
-                name=r["name"],
-                sold_by=r["sold_by"],
-                qty=r["qty"],
-                unit_price_minor=r["unit_price_minor"],
-                tax_rate_bp=r["tax_rate_bp"],
-                net_minor=r["net_minor"],
-                tax_minor=r["tax_minor"],
-                total_minor=r["total_minor"],
-            )
+            _from_row(PricedLine, r)
             for r in db.execute(
                 "SELECT * FROM sale_lines WHERE receipt_no = ? ORDER BY line_no", (receipt_no,)
             )
         ]
         payments = [
-            Payment(method=r["method"], amount_minor=r["amount_minor"], reference=r["reference"])
+            _from_row(Payment, r)
             for r in db.execute(
                 "SELECT * FROM sale_payments WHERE receipt_no = ? ORDER BY payment_no",
                 (receipt_no,),
             )
         ]
-    return Receipt(
-        receipt_no=sale["receipt_no"],
-        sale_id=sale["sale_id"],
-        seq=sale["seq"],
-        at=sale["at"],
-        location=sale["location"],
-        cashier=sale["cashier"],
-        currency=sale["currency"],
-        tax_inclusive=bool(sale["tax_inclusive"]),
-        net_minor=sale["net_minor"],
-        tax_minor=sale["tax_minor"],
-        total_minor=sale["total_minor"],
-        change_minor=sale["change_minor"],
-        lines=lines,
-        taxes=tax_totals(lines),
-        payments=payments,
-    )
+    # The header's columns share the receipt's field names; SQLite keeps the flag as 0/1.
+    columns = dict(sale)
+    header = {k: columns[k] for k in Receipt.__struct_fields__ if k in columns}
+    header["tax_inclusive"] = bool(header["tax_inclusive"])
+    return Receipt(**header, lines=lines, taxes=tax_totals(lines), payments=payments)
+
+
+def _from_row(cls: type, row: sqlite3.Row):  # noqa: ANN202
+    """A struct from the row columns that share its field names."""
+    return cls(**{k: row[k] for k in cls.__struct_fields__})
